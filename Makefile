@@ -6,8 +6,8 @@
 # KDIR=     kernel tree or headers to build the module against
 # VM_KERNEL= kernel image the VM boots (vm/run --kernel)
 
-KREL := $(shell scripts/kernel-release)
-KDIR ?= /usr/src/linux-headers-$(KREL)
+# Deferred: scripts/deps may install the kernel first.
+KDIR ?= /usr/src/linux-headers-$(shell scripts/kernel-release)
 export KDIR VM_KERNEL
 
 BUILD ?= build
