@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iio-sim: simulated IIO devices whose buffers implement the IIO DMABUF
+ * interface and read(). Private interfaces between the files of the module:
+ *
+ *   sim_main.c    module init/exit, parent device and platform driver
+ *   sim_adc.c     the sim-adc IIO device: channels, waveforms, attributes
+ *   sim_buffer.c  the IIO buffer: DMABUF attach/enqueue, request queue, fileio
+ *   sim_engine.c  the software DMA engine that moves scans to/from requests
+ */
+#ifndef _IIO_SIM_H_
+#define _IIO_SIM_H_
+
+#include <linux/iio/buffer.h>
+#include <linux/iio/buffer_impl.h>
+#include <linux/atomic.h>
+#include <linux/iosys-map.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+struct device;
+struct dma_fence;
+struct iio_dev;
+struct sg_table;
+struct task_struct;
+
+/**
+ * struct sim_engine_ops - the device side of a software DMA engine
+ * @start:	called when the buffer is enabled, before the first @xfer;
+ *		@scan_mask is the buffer's active scan mask
+ * @xfer:	move @nscans scans, the first one with sequence number @seq,
+ *		between the device and @data (device to @data for an input
+ *		buffer, @data to device for an output buffer)
+ */
+struct sim_engine_ops {
+	int (*start)(void *priv, const unsigned long *scan_mask);
+	void (*xfer)(void *priv, void *data, u64 seq, unsigned int nscans);
+};
+
+/**
+ * struct sim_engine - software DMA engine, one per buffer
+ * @ops:	device callbacks
+ * @priv:	argument of the device callbacks
+ * @task:	the engine thread, only while the buffer is enabled
+ * @wq:		wakes the thread: new request, fileio space, rate change
+ * @rate:	scans per second; 0 runs unthrottled
+ * @rate_gen:	incremented on every change of @rate
+ * @overruns:	scans dropped since the last enable
+ * @seq:	sequence number of the next scan, owned by the thread
+ */
+struct sim_engine {
+	const struct sim_engine_ops *ops;
+	void *priv;
+	struct task_struct *task;
+	wait_queue_head_t wq;
+	u32 rate;
+	atomic_t rate_gen;
+	atomic64_t overruns;
+	u64 seq;
+};
+
+/**
+ * struct sim_block - per-attachment state of an attached DMABUF
+ * @sb:		the buffer it is attached to
+ * @attach:	the dma-buf attachment
+ * @map:	kernel mapping of the whole DMABUF, from dma_buf_vmap()
+ * @req:	preallocated request, used unless @req_busy
+ * @req_busy:	@req is queued (protected by sim_buffer.list_lock)
+ */
+struct sim_block {
+	struct sim_buffer *sb;
+	struct dma_buf_attachment *attach;
+	struct iosys_map map;
+	struct sim_request {
+		struct list_head entry;
+		struct sim_block *block;
+		struct dma_fence *fence;
+		struct sg_table *sgt;
+		size_t size;
+		size_t offset;
+		bool cyclic;
+	} req;
+	bool req_busy;
+};
+
+enum sim_buffer_mode {
+	SIM_MODE_FILEIO,
+	SIM_MODE_DMABUF,
+};
+
+/**
+ * struct sim_buffer - an IIO buffer served by a software DMA engine
+ * @buffer:	the IIO buffer; first member
+ * @dma_dev:	device DMABUFs are attached to (get_dma_dev)
+ * @lock:	queue lock (lock_queue): state, mode, attachments, fileio setup
+ * @list_lock:	protects @queue and sim_block.req_busy; taken by the engine
+ * @queue:	FIFO of requests; the head is the one the engine works on
+ * @enabled:	the buffer is enabled
+ * @dead:	the device is torn down: attach/enqueue fail with -ENODEV
+ * @mode:	how the engine is fed while enabled
+ * @attached:	number of attached DMABUFs
+ * @scan_bytes:	bytes per scan, fixed while enabled
+ * @read_lock:	serialises read() against (re)allocation of @ring
+ * @ring:	fileio ring buffer
+ * @ring_size:	size of @ring in bytes, a multiple of @scan_bytes
+ * @head:	bytes ever produced into @ring (written by the producer)
+ * @tail:	bytes ever consumed from @ring (written by the consumer)
+ * @engine:	the DMA engine
+ */
+struct sim_buffer {
+	struct iio_buffer buffer;
+	struct device *dma_dev;
+	struct mutex lock;
+	spinlock_t list_lock;
+	struct list_head queue;
+	bool enabled;
+	bool dead;
+	enum sim_buffer_mode mode;
+	unsigned int attached;
+	size_t scan_bytes;
+	struct mutex read_lock;
+	void *ring;
+	size_t ring_size;
+	size_t head;
+	size_t tail;
+	struct sim_engine engine;
+};
+
+static inline struct sim_buffer *to_sim_buffer(struct iio_buffer *buffer)
+{
+	return container_of(buffer, struct sim_buffer, buffer);
+}
+
+/* sim_buffer.c */
+struct sim_buffer *sim_buffer_alloc(struct device *dma_dev,
+				    enum iio_buffer_direction dir, bool dmabuf,
+				    const struct sim_engine_ops *ops,
+				    void *priv);
+void sim_buffer_kill(struct sim_buffer *sb);
+void sim_buffer_wait_all_released(void);
+size_t sim_buffer_peek(struct sim_buffer *sb, void **data);
+void sim_buffer_advance(struct sim_buffer *sb, size_t bytes);
+bool sim_buffer_ready(struct sim_buffer *sb);
+
+/* sim_engine.c */
+void sim_engine_init(struct sim_engine *eng, const struct sim_engine_ops *ops,
+		     void *priv);
+int sim_engine_start(struct sim_engine *eng, const unsigned long *scan_mask);
+void sim_engine_stop(struct sim_engine *eng);
+void sim_engine_set_rate(struct sim_engine *eng, u32 rate);
+u32 sim_engine_get_rate(struct sim_engine *eng);
+void sim_engine_kick(struct sim_engine *eng);
+
+/* sim_adc.c */
+struct sim_adc;
+struct sim_adc *sim_adc_create(struct device *parent, bool dmabuf);
+void sim_adc_destroy(struct sim_adc *adc);
+
+#endif /* _IIO_SIM_H_ */

@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iio-sim buffer: an IIO buffer implementing the IIO DMABUF interface
+ * (attach, detach, enqueue) and the classic read() interface on top of a
+ * software DMA engine (sim_engine.c). Direction neutral: the engine asks for
+ * the next piece of memory with sim_buffer_peek() and reports progress with
+ * sim_buffer_advance().
+ *
+ * Rules (see kernel/README.md):
+ * - A DMABUF transfer is accepted only while the buffer is enabled with at
+ *   least one DMABUF attached at enable time ("DMABUF mode"); otherwise
+ *   ENQUEUE fails with -EBUSY. bytes_used must be a multiple of the scan size.
+ * - Every accepted transfer is completed exactly once: with 0 when the
+ *   engine filled it, with -ECANCELED when the buffer is disabled (which
+ *   also happens when the device is torn down) before that.
+ * - read() works only in fileio mode: when no DMABUF is attached. While one
+ *   is attached, read() fails with -EBUSY and ATTACH fails with -EBUSY while
+ *   the buffer is enabled in fileio mode.
+ * - Once the device is torn down, ATTACH and ENQUEUE fail with -ENODEV.
+ *
+ * Locking: sb->lock is the queue lock (lock_queue/unlock_queue). The core
+ * takes it with the DMABUF's reservation lock held, so it is never held
+ * while taking a reservation lock or waiting on a fence. The engine thread
+ * signals fences and therefore never takes sb->lock: it only uses
+ * sb->list_lock, a spinlock around the request FIFO.
+ */
+
+#include <linux/dma-buf.h>
+#include <linux/dma-fence.h>
+#include <linux/dma-mapping.h>
+#include <linux/iio/iio.h>
+#include <linux/iio/sysfs.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
+
+#include "iio_sim.h"
+
+/* Upper bound of the fileio ring: length * scan size. */
+#define SIM_BUFFER_MAX_LENGTH	(1U << 22)
+#define SIM_BUFFER_DEF_LENGTH	(1U << 16)
+
+/* Buffers not released yet; module exit waits for zero. */
+static atomic_t sim_buffers_live = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(sim_buffers_wq);
+
+static inline struct sim_block *to_sim_block(struct iio_dma_buffer_block *b)
+{
+	return (struct sim_block *)b;
+}
+
+static enum dma_data_direction sim_buffer_dma_dir(struct sim_buffer *sb)
+{
+	if (sb->buffer.direction == IIO_BUFFER_DIRECTION_IN)
+		return DMA_FROM_DEVICE;
+	return DMA_TO_DEVICE;
+}
+
+/*
+ * Complete a request that is no longer on the queue: the engine does not
+ * touch its pages any more. Runs in a fence signalling path: no allocation,
+ * no sleeping lock.
+ */
+static void sim_request_complete(struct sim_buffer *sb,
+				 struct sim_request *req, int err)
+{
+	struct sim_block *block = req->block;
+	struct dma_fence *fence = req->fence;
+
+	dma_sync_sgtable_for_cpu(sb->dma_dev, req->sgt, sim_buffer_dma_dir(sb));
+
+	if (req == &block->req) {
+		spin_lock(&sb->list_lock);
+		block->req_busy = false;
+		spin_unlock(&sb->list_lock);
+	} else {
+		kfree(req);
+	}
+
+	/* The block may be freed as soon as the fence is signalled. */
+	iio_buffer_signal_dmabuf_done(fence, err);
+	dma_fence_put(fence);
+}
+
+/* Complete every queued request with @err. The engine must be stopped. */
+static void sim_buffer_cancel_all(struct sim_buffer *sb, int err)
+{
+	struct sim_request *req, *tmp;
+	LIST_HEAD(list);
+
+	spin_lock(&sb->list_lock);
+	list_splice_init(&sb->queue, &list);
+	spin_unlock(&sb->list_lock);
+
+	list_for_each_entry_safe(req, tmp, &list, entry) {
+		list_del(&req->entry);
+		sim_request_complete(sb, req, err);
+	}
+}
+
+static size_t sim_ring_used(struct sim_buffer *sb)
+{
+	return smp_load_acquire(&sb->head) - smp_load_acquire(&sb->tail);
+}
+
+/**
+ * sim_buffer_peek() - memory the engine may move scans to or from next
+ * @sb:		the buffer
+ * @data:	set to the start of that memory
+ *
+ * Called by the engine thread only. Returns the number of bytes available at
+ * @data, a multiple of the scan size, or 0 if there is none.
+ */
+size_t sim_buffer_peek(struct sim_buffer *sb, void **data)
+{
+	struct sim_request *req;
+	size_t pos, avail;
+
+	if (sb->mode == SIM_MODE_DMABUF) {
+		spin_lock(&sb->list_lock);
+		req = list_first_entry_or_null(&sb->queue, struct sim_request,
+					       entry);
+		spin_unlock(&sb->list_lock);
+		if (!req)
+			return 0;
+		*data = req->block->map.vaddr + req->offset;
+		return req->size - req->offset;
+	}
+
+	/* fileio: free space for an input buffer, data for an output one */
+	avail = sim_ring_used(sb);
+	if (sb->buffer.direction == IIO_BUFFER_DIRECTION_IN) {
+		avail = sb->ring_size - avail;
+		pos = sb->head % sb->ring_size;
+	} else {
+		pos = sb->tail % sb->ring_size;
+	}
+	*data = sb->ring + pos;
+	return min(avail, sb->ring_size - pos);
+}
+
+/**
+ * sim_buffer_ready() - whether sim_buffer_peek() would find memory
+ * @sb:		the buffer
+ */
+bool sim_buffer_ready(struct sim_buffer *sb)
+{
+	void *data;
+
+	return sim_buffer_peek(sb, &data) != 0;
+}
+
+/**
+ * sim_buffer_advance() - the engine moved @bytes at the memory last peeked
+ * @sb:		the buffer
+ * @bytes:	bytes moved, at most what sim_buffer_peek() returned
+ */
+void sim_buffer_advance(struct sim_buffer *sb, size_t bytes)
+{
+	struct iio_buffer *buffer = &sb->buffer;
+	struct sim_request *req;
+
+	if (sb->mode == SIM_MODE_DMABUF) {
+		spin_lock(&sb->list_lock);
+		req = list_first_entry(&sb->queue, struct sim_request, entry);
+		req->offset += bytes;
+		if (req->offset == req->size) {
+			if (req->cyclic) {
+				req->offset = 0;
+				req = NULL;
+			} else {
+				list_del(&req->entry);
+			}
+		} else {
+			req = NULL;
+		}
+		spin_unlock(&sb->list_lock);
+		if (req)
+			sim_request_complete(sb, req, 0);
+		return;
+	}
+
+	if (buffer->direction == IIO_BUFFER_DIRECTION_IN) {
+		smp_store_release(&sb->head, sb->head + bytes);
+		if (sim_ring_used(sb) >= buffer->watermark * sb->scan_bytes)
+			wake_up(&buffer->pollq);
+	} else {
+		smp_store_release(&sb->tail, sb->tail + bytes);
+		wake_up(&buffer->pollq);
+	}
+}
+
+/* --- DMABUF interface --------------------------------------------------- */
+
+static struct iio_dma_buffer_block *
+sim_buffer_attach_dmabuf(struct iio_buffer *buffer,
+			 struct dma_buf_attachment *attach)
+{
+	struct sim_buffer *sb = to_sim_buffer(buffer);
+	struct sim_block *block;
+	int ret;
+
+	/* Called with the DMABUF's reservation lock held. */
+	scoped_guard(mutex, &sb->lock) {
+		if (sb->dead)
+			return ERR_PTR(-ENODEV);
+		if (sb->enabled && sb->mode == SIM_MODE_FILEIO)
+			return ERR_PTR(-EBUSY);
+		if (!try_module_get(THIS_MODULE))
+			return ERR_PTR(-ENODEV);
+		sb->attached++;
+	}
+
+	block = kzalloc(sizeof(*block), GFP_KERNEL);
+	if (!block) {
+		ret = -ENOMEM;
+		goto err_unreserve;
+	}
+
+	ret = dma_buf_vmap(attach->dmabuf, &block->map);
+	if (ret)
+		goto err_free;
+	if (block->map.is_iomem) {
+		ret = -EINVAL;
+		goto err_vunmap;
+	}
+
+	block->sb = sb;
+	block->attach = attach;
+	iio_buffer_get(buffer);
+	get_device(sb->dma_dev);
+
+	return (struct iio_dma_buffer_block *)block;
+
+err_vunmap:
+	dma_buf_vunmap(attach->dmabuf, &block->map);
+err_free:
+	kfree(block);
+err_unreserve:
+	scoped_guard(mutex, &sb->lock)
+		sb->attached--;
+	module_put(THIS_MODULE);
+	return ERR_PTR(ret);
+}
+
+static void sim_buffer_detach_dmabuf(struct iio_buffer *buffer,
+				     struct iio_dma_buffer_block *b)
+{
+	struct sim_buffer *sb = to_sim_buffer(buffer);
+	struct sim_block *block = to_sim_block(b);
+
+	/* No request of this block is queued: its fences hold the attachment. */
+	dma_buf_vunmap_unlocked(block->attach->dmabuf, &block->map);
+	kfree(block);
+
+	scoped_guard(mutex, &sb->lock)
+		sb->attached--;
+
+	put_device(sb->dma_dev);
+	iio_buffer_put(buffer);
+	module_put(THIS_MODULE);
+}
+
+static int sim_buffer_enqueue_dmabuf(struct iio_buffer *buffer,
+				     struct iio_dma_buffer_block *b,
+				     struct dma_fence *fence,
+				     struct sg_table *sgt,
+				     size_t size, bool cyclic)
+{
+	struct sim_buffer *sb = to_sim_buffer(buffer);
+	struct sim_block *block = to_sim_block(b);
+	struct sim_request *req = NULL;
+
+	/* Queue lock held, inside a fence signalling section: no GFP_KERNEL. */
+	lockdep_assert_held(&sb->lock);
+
+	if (sb->dead)
+		return -ENODEV;
+	if (!sb->enabled || sb->mode != SIM_MODE_DMABUF)
+		return -EBUSY;
+	if (size % sb->scan_bytes)
+		return -EINVAL;
+	if (cyclic && buffer->direction == IIO_BUFFER_DIRECTION_IN)
+		return -EINVAL;
+
+	spin_lock(&sb->list_lock);
+	if (!block->req_busy) {
+		block->req_busy = true;
+		req = &block->req;
+	}
+	spin_unlock(&sb->list_lock);
+
+	if (!req) {
+		req = kzalloc(sizeof(*req), GFP_NOWAIT | __GFP_NOWARN);
+		if (!req)
+			return -ENOMEM;
+	}
+
+	req->block = block;
+	req->fence = dma_fence_get(fence);
+	req->sgt = sgt;
+	req->size = size;
+	req->offset = 0;
+	req->cyclic = cyclic;
+
+	dma_sync_sgtable_for_device(sb->dma_dev, sgt, sim_buffer_dma_dir(sb));
+
+	spin_lock(&sb->list_lock);
+	list_add_tail(&req->entry, &sb->queue);
+	spin_unlock(&sb->list_lock);
+
+	sim_engine_kick(&sb->engine);
+	return 0;
+}
+
+static struct device *sim_buffer_get_dma_dev(struct iio_buffer *buffer)
+{
+	return to_sim_buffer(buffer)->dma_dev;
+}
+
+static void sim_buffer_lock_queue(struct iio_buffer *buffer)
+{
+	mutex_lock(&to_sim_buffer(buffer)->lock);
+}
+
+static void sim_buffer_unlock_queue(struct iio_buffer *buffer)
+{
+	mutex_unlock(&to_sim_buffer(buffer)->lock);
+}
+
+/* --- classic interface -------------------------------------------------- */
+
+/* read() is refused while DMABUFs are attached or the buffer is in DMABUF mode */
+static bool sim_buffer_dmabuf_busy(struct sim_buffer *sb)
+{
+	return READ_ONCE(sb->attached) ||
+	       (READ_ONCE(sb->enabled) && READ_ONCE(sb->mode) == SIM_MODE_DMABUF);
+}
+
+static int sim_buffer_read(struct iio_buffer *buffer, size_t n,
+			   char __user *buf)
+{
+	struct sim_buffer *sb = to_sim_buffer(buffer);
+	size_t used, pos, chunk, done = 0;
+	int ret = 0;
+
+	if (sim_buffer_dmabuf_busy(sb))
+		return -EBUSY;
+
+	guard(mutex)(&sb->read_lock);
+
+	if (!sb->ring || n < sb->scan_bytes)
+		return -EINVAL;
+
+	used = sim_ring_used(sb);
+	n = min(n - n % sb->scan_bytes, used);
+	while (done < n) {
+		pos = (sb->tail + done) % sb->ring_size;
+		chunk = min(n - done, sb->ring_size - pos);
+		if (copy_to_user(buf + done, sb->ring + pos, chunk)) {
+			ret = -EFAULT;
+			break;
+		}
+		done += chunk;
+	}
+
+	if (done) {
+		smp_store_release(&sb->tail, sb->tail + done);
+		sim_engine_kick(&sb->engine);
+		return done;
+	}
+	return ret;
+}
+
+static size_t sim_buffer_data_available(struct iio_buffer *buffer)
+{
+	struct sim_buffer *sb = to_sim_buffer(buffer);
+
+	/*
+	 * In DMABUF use, claim a full buffer so that read() and poll() on the
+	 * buffer fd return at once: read() then fails with -EBUSY.
+	 */
+	if (sim_buffer_dmabuf_busy(sb))
+		return max(buffer->length, buffer->watermark);
+
+	guard(mutex)(&sb->read_lock);
+	if (!sb->ring || !sb->scan_bytes)
+		return 0;
+	return sim_ring_used(sb) / sb->scan_bytes;
+}
+
+static int sim_buffer_set_bytes_per_datum(struct iio_buffer *buffer,
+					  size_t bpd)
+{
+	buffer->bytes_per_datum = bpd;
+	return 0;
+}
+
+static int sim_buffer_set_length(struct iio_buffer *buffer,
+				 unsigned int length)
+{
+	if (length < 1 || length > SIM_BUFFER_MAX_LENGTH)
+		return -EINVAL;
+	buffer->length = length;
+	return 0;
+}
+
+/* (Re)allocate and empty the fileio ring. Called with sb->lock held. */
+static int sim_buffer_ring_setup(struct sim_buffer *sb, size_t scan_bytes)
+{
+	size_t size = (size_t)sb->buffer.length * scan_bytes;
+
+	guard(mutex)(&sb->read_lock);
+	sb->scan_bytes = scan_bytes;
+	if (size != sb->ring_size) {
+		kvfree(sb->ring);
+		sb->ring_size = 0;
+		sb->ring = kvzalloc(size, GFP_KERNEL);
+		if (!sb->ring)
+			return -ENOMEM;
+		sb->ring_size = size;
+	}
+	sb->head = 0;
+	sb->tail = 0;
+	return 0;
+}
+
+static int sim_buffer_enable(struct iio_buffer *buffer,
+			     struct iio_dev *indio_dev)
+{
+	struct sim_buffer *sb = to_sim_buffer(buffer);
+	int ret;
+
+	guard(mutex)(&sb->lock);
+
+	if (sb->dead)
+		return -ENODEV;
+	if (!buffer->bytes_per_datum)
+		return -EINVAL;
+
+	sb->mode = sb->attached ? SIM_MODE_DMABUF : SIM_MODE_FILEIO;
+	if (sb->mode == SIM_MODE_FILEIO) {
+		ret = sim_buffer_ring_setup(sb, buffer->bytes_per_datum);
+		if (ret)
+			return ret;
+	} else {
+		sb->scan_bytes = buffer->bytes_per_datum;
+	}
+
+	ret = sim_engine_start(&sb->engine, buffer->scan_mask);
+	if (ret)
+		return ret;
+
+	WRITE_ONCE(sb->enabled, true);
+	return 0;
+}
+
+static int sim_buffer_disable(struct iio_buffer *buffer,
+			      struct iio_dev *indio_dev)
+{
+	struct sim_buffer *sb = to_sim_buffer(buffer);
+
+	scoped_guard(mutex, &sb->lock) {
+		WRITE_ONCE(sb->enabled, false);
+		sim_engine_stop(&sb->engine);
+		sim_buffer_cancel_all(sb, -ECANCELED);
+	}
+	wake_up(&buffer->pollq);
+	return 0;
+}
+
+static void sim_buffer_release(struct iio_buffer *buffer)
+{
+	struct sim_buffer *sb = to_sim_buffer(buffer);
+
+	WARN_ON(!list_empty(&sb->queue));
+	kvfree(sb->ring);
+	mutex_destroy(&sb->read_lock);
+	mutex_destroy(&sb->lock);
+	kfree(sb);
+
+	if (atomic_dec_and_test(&sim_buffers_live))
+		wake_up(&sim_buffers_wq);
+}
+
+static ssize_t overruns_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct iio_buffer *buffer = to_iio_dev_attr(attr)->buffer;
+	struct sim_buffer *sb = to_sim_buffer(buffer);
+
+	return sysfs_emit(buf, "%llu\n",
+			  (unsigned long long)atomic64_read(&sb->engine.overruns));
+}
+
+static IIO_DEVICE_ATTR_RO(overruns, 0);
+
+static const struct iio_dev_attr *sim_buffer_attrs[] = {
+	&iio_dev_attr_overruns,
+	NULL
+};
+
+#define SIM_BUFFER_CLASSIC_OPS						\
+	.read = sim_buffer_read,					\
+	.data_available = sim_buffer_data_available,			\
+	.set_bytes_per_datum = sim_buffer_set_bytes_per_datum,		\
+	.set_length = sim_buffer_set_length,				\
+	.enable = sim_buffer_enable,					\
+	.disable = sim_buffer_disable,					\
+	.release = sim_buffer_release,					\
+	.modes = INDIO_BUFFER_HARDWARE
+
+static const struct iio_buffer_access_funcs sim_buffer_access_dmabuf = {
+	SIM_BUFFER_CLASSIC_OPS,
+	.attach_dmabuf = sim_buffer_attach_dmabuf,
+	.detach_dmabuf = sim_buffer_detach_dmabuf,
+	.enqueue_dmabuf = sim_buffer_enqueue_dmabuf,
+	.get_dma_dev = sim_buffer_get_dma_dev,
+	.lock_queue = sim_buffer_lock_queue,
+	.unlock_queue = sim_buffer_unlock_queue,
+};
+
+/* dmabuf=0: like a kfifo buffer, ATTACH fails with -EPERM */
+static const struct iio_buffer_access_funcs sim_buffer_access_fileio = {
+	SIM_BUFFER_CLASSIC_OPS,
+};
+
+/**
+ * sim_buffer_alloc() - allocate a buffer and its engine
+ * @dma_dev:	device DMABUFs get attached to; must have a DMA mask and
+ *		outlive the buffer
+ * @dir:	IIO_BUFFER_DIRECTION_IN or _OUT
+ * @dmabuf:	offer the DMABUF interface
+ * @ops:	device side of the engine
+ * @priv:	argument of @ops
+ *
+ * Returns the buffer with one reference, to be dropped with iio_buffer_put()
+ * after sim_buffer_kill() and the device's unregistration.
+ */
+struct sim_buffer *sim_buffer_alloc(struct device *dma_dev,
+				    enum iio_buffer_direction dir, bool dmabuf,
+				    const struct sim_engine_ops *ops,
+				    void *priv)
+{
+	struct sim_buffer *sb;
+
+	sb = kzalloc(sizeof(*sb), GFP_KERNEL);
+	if (!sb)
+		return ERR_PTR(-ENOMEM);
+
+	iio_buffer_init(&sb->buffer);
+	sb->buffer.direction = dir;
+	sb->buffer.access = dmabuf ? &sim_buffer_access_dmabuf :
+				     &sim_buffer_access_fileio;
+	sb->buffer.attrs = sim_buffer_attrs;
+	sb->buffer.length = SIM_BUFFER_DEF_LENGTH;
+	sb->dma_dev = dma_dev;
+	mutex_init(&sb->lock);
+	mutex_init(&sb->read_lock);
+	spin_lock_init(&sb->list_lock);
+	INIT_LIST_HEAD(&sb->queue);
+	sim_engine_init(&sb->engine, ops, priv);
+
+	atomic_inc(&sim_buffers_live);
+	return sb;
+}
+
+/**
+ * sim_buffer_kill() - the device is going away
+ * @sb:		the buffer
+ *
+ * From now on ATTACH, ENQUEUE and enable fail with -ENODEV. Call it before
+ * unregistering the IIO device, whose unregistration disables the buffer and
+ * so cancels every queued transfer.
+ */
+void sim_buffer_kill(struct sim_buffer *sb)
+{
+	guard(mutex)(&sb->lock);
+	sb->dead = true;
+}
+
+/**
+ * sim_buffer_wait_all_released() - wait until every buffer was released
+ *
+ * A buffer is released when its last reference goes, which can be long after
+ * the device was unregistered: an open buffer fd holds it. The module's code
+ * must stay until then.
+ */
+void sim_buffer_wait_all_released(void)
+{
+	if (atomic_read(&sim_buffers_live))
+		pr_info("iio-sim: waiting for open buffer file descriptors to be closed\n");
+	wait_event_idle(sim_buffers_wq, !atomic_read(&sim_buffers_live));
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+MODULE_IMPORT_NS("DMA_BUF");
+#else
+MODULE_IMPORT_NS(DMA_BUF);
+#endif

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iio-sim engine: a software DMA engine. One kernel thread per enabled
+ * buffer moves scans between the device (sim_engine_ops.xfer) and the memory
+ * the buffer offers (DMABUF requests in FIFO order, or the fileio ring).
+ *
+ * Paced mode (rate > 0): scan number n falls due n / rate seconds after
+ * enable. Scans that fall due while the buffer offers no memory are dropped:
+ * their sequence numbers are skipped and they are counted in overruns.
+ * Unthrottled mode (rate == 0): scans are produced as fast as memory is
+ * offered; nothing is ever dropped.
+ *
+ * The thread signals DMABUF fences, so it never sleeps on a lock that is
+ * held while waiting for a fence or allocating memory.
+ */
+
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/sched.h>
+#include <linux/timekeeping.h>
+
+#include "iio_sim.h"
+
+/* Largest piece moved at once, to stay responsive to stop requests. */
+#define SIM_ENGINE_CHUNK	(256 * 1024)
+
+struct sim_engine_pace {
+	int gen;
+	u32 rate;
+	u64 t0;		/* ns, when scan 0 of this pace fell due */
+	u64 done;	/* scans produced or dropped since t0 */
+};
+
+static struct sim_buffer *sim_engine_buffer(struct sim_engine *eng)
+{
+	return container_of(eng, struct sim_buffer, engine);
+}
+
+/* Move up to @max scans; returns the number moved, 0 if no memory. */
+static u64 sim_engine_move(struct sim_engine *eng, struct sim_buffer *sb,
+			   u64 max)
+{
+	size_t scan = sb->scan_bytes;
+	void *data;
+	size_t avail;
+	u64 n;
+
+	avail = sim_buffer_peek(sb, &data);
+	n = min3((u64)(avail / scan), (u64)(SIM_ENGINE_CHUNK / scan), max);
+	if (!n)
+		return 0;
+
+	eng->ops->xfer(eng->priv, data, eng->seq, n);
+	eng->seq += n;
+	sim_buffer_advance(sb, n * scan);
+	return n;
+}
+
+static void sim_engine_run_free(struct sim_engine *eng, struct sim_buffer *sb,
+				struct sim_engine_pace *pace)
+{
+	if (sim_engine_move(eng, sb, U64_MAX)) {
+		cond_resched();
+		return;
+	}
+
+	wait_event_interruptible(eng->wq, kthread_should_stop() ||
+				 atomic_read(&eng->rate_gen) != pace->gen ||
+				 sim_buffer_ready(sb));
+}
+
+static void sim_engine_run_paced(struct sim_engine *eng, struct sim_buffer *sb,
+				 struct sim_engine_pace *pace)
+{
+	u64 now = ktime_get_ns();
+	u64 due = mul_u64_u32_div(now - pace->t0, pace->rate, NSEC_PER_SEC);
+	u64 step = max(pace->rate / 1000, 1U);
+	u64 moved, wake;
+
+	while (due > pace->done) {
+		moved = sim_engine_move(eng, sb, due - pace->done);
+		if (!moved) {
+			/* no memory offered: drop what is due */
+			atomic64_add(due - pace->done, &eng->overruns);
+			eng->seq += due - pace->done;
+			pace->done = due;
+			break;
+		}
+		pace->done += moved;
+		if (kthread_should_stop())
+			return;
+	}
+
+	/* Sleep until the next step (about a millisecond of scans) is due. */
+	wake = pace->t0 + mul_u64_u32_div(pace->done + step, NSEC_PER_SEC,
+					  pace->rate);
+	now = ktime_get_ns();
+	if (wake <= now) {
+		cond_resched();
+		return;
+	}
+	wait_event_interruptible_timeout(eng->wq, kthread_should_stop() ||
+					 atomic_read(&eng->rate_gen) != pace->gen,
+					 max(nsecs_to_jiffies(wake - now), 1UL));
+}
+
+static int sim_engine_thread(void *arg)
+{
+	struct sim_engine *eng = arg;
+	struct sim_buffer *sb = sim_engine_buffer(eng);
+	struct sim_engine_pace pace = { .gen = atomic_read(&eng->rate_gen) - 1 };
+
+	while (!kthread_should_stop()) {
+		int gen = atomic_read(&eng->rate_gen);
+
+		if (gen != pace.gen) {
+			pace.gen = gen;
+			pace.rate = READ_ONCE(eng->rate);
+			pace.t0 = ktime_get_ns();
+			pace.done = 0;
+		}
+
+		if (pace.rate)
+			sim_engine_run_paced(eng, sb, &pace);
+		else
+			sim_engine_run_free(eng, sb, &pace);
+	}
+	return 0;
+}
+
+/**
+ * sim_engine_init() - initialise an engine, stopped, unthrottled
+ * @eng:	the engine, embedded in a struct sim_buffer
+ * @ops:	device callbacks
+ * @priv:	argument of @ops
+ */
+void sim_engine_init(struct sim_engine *eng, const struct sim_engine_ops *ops,
+		     void *priv)
+{
+	eng->ops = ops;
+	eng->priv = priv;
+	init_waitqueue_head(&eng->wq);
+	atomic_set(&eng->rate_gen, 0);
+	atomic64_set(&eng->overruns, 0);
+}
+
+/**
+ * sim_engine_start() - start moving scans, from sequence number 0
+ * @eng:	the engine, stopped
+ * @scan_mask:	active scan mask of the buffer
+ */
+int sim_engine_start(struct sim_engine *eng, const unsigned long *scan_mask)
+{
+	struct task_struct *task;
+	int ret;
+
+	ret = eng->ops->start(eng->priv, scan_mask);
+	if (ret)
+		return ret;
+
+	eng->seq = 0;
+	atomic64_set(&eng->overruns, 0);
+
+	task = kthread_run(sim_engine_thread, eng, "iio-sim-engine");
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	eng->task = task;
+	return 0;
+}
+
+/**
+ * sim_engine_stop() - stop the engine thread and wait until it stopped
+ * @eng:	the engine
+ *
+ * When this returns, the engine does not touch any buffer memory.
+ */
+void sim_engine_stop(struct sim_engine *eng)
+{
+	if (!eng->task)
+		return;
+	kthread_stop(eng->task);
+	eng->task = NULL;
+}
+
+/**
+ * sim_engine_set_rate() - set the scan rate
+ * @eng:	the engine
+ * @rate:	scans per second, 0 for unthrottled
+ *
+ * Takes effect at once, also while running: pacing restarts from now.
+ */
+void sim_engine_set_rate(struct sim_engine *eng, u32 rate)
+{
+	WRITE_ONCE(eng->rate, rate);
+	atomic_inc(&eng->rate_gen);
+	wake_up(&eng->wq);
+}
+
+/**
+ * sim_engine_get_rate() - the scan rate, 0 for unthrottled
+ * @eng:	the engine
+ */
+u32 sim_engine_get_rate(struct sim_engine *eng)
+{
+	return READ_ONCE(eng->rate);
+}
+
+/**
+ * sim_engine_kick() - the buffer may offer memory now
+ * @eng:	the engine
+ */
+void sim_engine_kick(struct sim_engine *eng)
+{
+	wake_up(&eng->wq);
+}
