@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Helpers shared by the iio-sim kernel tests and bench/adc-stream. */
+#define _GNU_SOURCE
+#include "simtest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/sync_file.h>
+#include <linux/udmabuf.h>
+
+#include "iio_dmabuf.h"
+
+#define IIO_DEVICES "/sys/bus/iio/devices"
+#define STREAM_MAX_BUFS 64
+
+double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int path_read(const char *path, char *out, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, out, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	out[n] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	return 0;
+}
+
+int sim_find(struct sim *s, const char *name)
+{
+	struct dirent *de;
+	char path[320], val[64];
+	DIR *dir;
+	int ret = -ENOENT;
+
+	dir = opendir(IIO_DEVICES);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, "iio:device", 10))
+			continue;
+		snprintf(path, sizeof(path), IIO_DEVICES "/%s/name", de->d_name);
+		if (path_read(path, val, sizeof(val)) || strcmp(val, name))
+			continue;
+		snprintf(s->dir, sizeof(s->dir), IIO_DEVICES "/%s", de->d_name);
+		snprintf(s->node, sizeof(s->node), "/dev/%s", de->d_name);
+		ret = 0;
+		break;
+	}
+	closedir(dir);
+	return ret;
+}
+
+int sim_attr_write(const struct sim *s, const char *attr, const char *fmt, ...)
+{
+	char path[640], val[128];
+	va_list ap;
+	int fd, len, ret = 0;
+
+	va_start(ap, fmt);
+	len = vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/%s", s->dir, attr);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int sim_attr_read(const struct sim *s, const char *attr, char *out, size_t len)
+{
+	char path[640];
+
+	snprintf(path, sizeof(path), "%s/%s", s->dir, attr);
+	return path_read(path, out, len);
+}
+
+int sim_attr_u64(const struct sim *s, const char *attr, uint64_t *val)
+{
+	char buf[64], *end;
+	int ret;
+
+	ret = sim_attr_read(s, attr, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	errno = 0;
+	*val = strtoull(buf, &end, 10);
+	return errno || end == buf ? -EINVAL : 0;
+}
+
+int sim_enable(const struct sim *s, bool on)
+{
+	return sim_attr_write(s, "buffer0/enable", "%d", on);
+}
+
+int sim_open_buffer(struct sim *s)
+{
+	int idx = 0;
+
+	if (s->dev_fd < 0) {
+		s->dev_fd = open(s->node, O_RDWR | O_CLOEXEC);
+		if (s->dev_fd < 0)
+			return -errno;
+	}
+	if (ioctl(s->dev_fd, IIO_BUFFER_GET_FD_IOCTL, &idx) < 0)
+		return -errno;
+	s->buf_fd = idx;
+	return 0;
+}
+
+int sim_setup(struct sim *s, const char *name, unsigned int mask,
+	      unsigned int rate)
+{
+	int ret;
+
+	s->dev_fd = -1;
+	s->buf_fd = -1;
+	ret = sim_find(s, name);
+	if (ret)
+		return ret;
+	ret = sim_enable(s, false);
+	for (unsigned int i = 0; i < 4 && !ret; i++) {
+		char attr[64];
+
+		snprintf(attr, sizeof(attr), "buffer0/in_voltage%u_en", i);
+		ret = sim_attr_write(s, attr, "%d", !!(mask & (1u << i)));
+	}
+	if (!ret)
+		ret = sim_attr_write(s, "waveform", "counter");
+	if (!ret)
+		ret = sim_attr_write(s, "sampling_frequency", "%u", rate);
+	if (!ret)
+		ret = sim_attr_write(s, "buffer0/length", "65536");
+	if (!ret)
+		ret = sim_attr_write(s, "buffer0/watermark", "1");
+	if (!ret)
+		ret = sim_open_buffer(s);
+	return ret;
+}
+
+void sim_teardown(struct sim *s)
+{
+	sim_enable(s, false);
+	if (s->buf_fd >= 0)
+		close(s->buf_fd);
+	if (s->dev_fd >= 0)
+		close(s->dev_fd);
+	s->buf_fd = -1;
+	s->dev_fd = -1;
+}
+
+const char *dmabuf_source_name(enum dmabuf_source src)
+{
+	return src == DMABUF_HEAP ? "/dev/dma_heap/system" : "/dev/udmabuf";
+}
+
+static int dmabuf_alloc_heap(size_t size)
+{
+	struct dma_heap_allocation_data data = {
+		.len = size,
+		.fd_flags = O_RDWR | O_CLOEXEC,
+	};
+	int heap, ret;
+
+	heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+	if (heap < 0)
+		return -errno;
+	ret = ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data) < 0 ? -errno : (int)data.fd;
+	close(heap);
+	return ret;
+}
+
+static int dmabuf_alloc_udmabuf(size_t size)
+{
+	struct udmabuf_create create = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = size };
+	int dev, memfd, ret;
+
+	memfd = memfd_create("simtest", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	if (memfd < 0)
+		return -errno;
+	if (ftruncate(memfd, size) < 0 || fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
+		ret = -errno;
+		close(memfd);
+		return ret;
+	}
+	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		ret = -errno;
+		close(memfd);
+		return ret;
+	}
+	create.memfd = memfd;
+	ret = ioctl(dev, UDMABUF_CREATE, &create);
+	if (ret < 0)
+		ret = -errno;
+	close(dev);
+	close(memfd);
+	return ret;
+}
+
+int dmabuf_alloc(enum dmabuf_source src, size_t size)
+{
+	return src == DMABUF_HEAP ? dmabuf_alloc_heap(size) : dmabuf_alloc_udmabuf(size);
+}
+
+int dmabuf_sync(int fd, uint64_t flags)
+{
+	struct dma_buf_sync sync = { .flags = flags };
+	int ret;
+
+	do
+		ret = ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync);
+	while (ret < 0 && (errno == EINTR || errno == EAGAIN));
+	return ret < 0 ? -errno : 0;
+}
+
+int dmabuf_fence_status(int fd)
+{
+	struct dma_buf_export_sync_file ex = { .flags = DMA_BUF_SYNC_READ, .fd = -1 };
+	struct sync_file_info info;
+	int ret;
+
+	if (ioctl(fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex) < 0)
+		return -errno;
+	memset(&info, 0, sizeof(info));
+	ret = ioctl(ex.fd, SYNC_IOC_FILE_INFO, &info) < 0 ? -errno : info.status;
+	close(ex.fd);
+	return ret;
+}
+
+int iio_dmabuf_attach(int buf_fd, int fd)
+{
+	return ioctl(buf_fd, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fd) < 0 ? -errno : 0;
+}
+
+int iio_dmabuf_detach(int buf_fd, int fd)
+{
+	return ioctl(buf_fd, IIO_BUFFER_DMABUF_DETACH_IOCTL, &fd) < 0 ? -errno : 0;
+}
+
+int iio_dmabuf_enqueue(int buf_fd, int fd, uint64_t bytes, uint32_t flags)
+{
+	struct iio_dmabuf req = { .fd = fd, .flags = flags, .bytes_used = bytes };
+
+	return ioctl(buf_fd, IIO_BUFFER_DMABUF_ENQUEUE_IOCTL, &req) < 0 ? -errno : 0;
+}
+
+void counter_check(struct counter *c, const void *data, size_t bytes)
+{
+	const uint64_t *p = data;
+	size_t n = bytes / 8;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = p[i];	/* x86: little-endian */
+
+		if (v > c->expect)
+			c->gaps += v - c->expect;
+		else if (v < c->expect)
+			c->mismatches++;
+		c->expect = v + 1;
+	}
+	c->scans += n;
+}
+
+struct stream_bufs {
+	int fd[STREAM_MAX_BUFS];
+	void *map[STREAM_MAX_BUFS];
+	unsigned int n;
+	size_t size;
+};
+
+static void stream_bufs_free(struct sim *s, struct stream_bufs *b)
+{
+	for (unsigned int i = 0; i < b->n; i++) {
+		if (b->map[i] != MAP_FAILED)
+			munmap(b->map[i], b->size);
+		iio_dmabuf_detach(s->buf_fd, b->fd[i]);
+		close(b->fd[i]);
+	}
+	b->n = 0;
+}
+
+static int stream_bufs_alloc(struct sim *s, const struct stream_opts *o,
+			     struct stream_bufs *b, const char **what)
+{
+	int ret;
+
+	b->n = 0;
+	b->size = o->block;
+	if (!o->nbufs || o->nbufs > STREAM_MAX_BUFS || !o->block || o->block % 8) {
+		*what = "options";
+		return -EINVAL;
+	}
+	while (b->n < o->nbufs) {
+		ret = dmabuf_alloc(o->src, o->block);
+		if (ret < 0) {
+			*what = dmabuf_source_name(o->src);
+			return ret;
+		}
+		b->fd[b->n] = ret;
+		b->map[b->n] = mmap(NULL, o->block, PROT_READ, MAP_SHARED, ret, 0);
+		b->n++;
+		if (b->map[b->n - 1] == MAP_FAILED) {
+			*what = "mmap DMABUF";
+			return -errno;
+		}
+		ret = iio_dmabuf_attach(s->buf_fd, b->fd[b->n - 1]);
+		if (ret) {
+			*what = "IIO_BUFFER_DMABUF_ATTACH_IOCTL";
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int sim_stream_dmabuf(struct sim *s, const struct stream_opts *o,
+		      struct stream_result *r)
+{
+	uint64_t blocks, queued = 0, done = 0;
+	struct stream_bufs b;
+	double t0;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = stream_bufs_alloc(s, o, &b, &r->what);
+	if (ret)
+		goto out;
+	ret = sim_enable(s, true);
+	if (ret) {
+		r->what = "buffer0/enable";
+		goto out;
+	}
+	blocks = (o->bytes + o->block - 1) / o->block;
+	t0 = now_seconds();
+	for (; queued < blocks && queued < b.n; queued++) {
+		ret = iio_dmabuf_enqueue(s->buf_fd, b.fd[queued], o->block, 0);
+		if (ret) {
+			r->what = "IIO_BUFFER_DMABUF_ENQUEUE_IOCTL";
+			goto out_disable;
+		}
+	}
+	for (; done < blocks; done++) {
+		unsigned int i = done % b.n;
+
+		ret = dmabuf_sync(b.fd[i], DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+		if (ret) {
+			r->what = "DMA_BUF_IOCTL_SYNC START";
+			goto out_disable;
+		}
+		ret = dmabuf_fence_status(b.fd[i]);
+		if (ret != 1) {
+			r->what = "transfer (fence status)";
+			ret = ret < 0 ? ret : -EIO;
+			goto out_disable;
+		}
+		counter_check(&r->c, b.map[i], o->block);
+		r->bytes += o->block;
+		ret = dmabuf_sync(b.fd[i], DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+		if (ret) {
+			r->what = "DMA_BUF_IOCTL_SYNC END";
+			goto out_disable;
+		}
+		if (queued < blocks) {
+			ret = iio_dmabuf_enqueue(s->buf_fd, b.fd[i], o->block, 0);
+			if (ret) {
+				r->what = "IIO_BUFFER_DMABUF_ENQUEUE_IOCTL";
+				goto out_disable;
+			}
+			queued++;
+		}
+	}
+	r->seconds = now_seconds() - t0;
+out_disable:
+	sim_enable(s, false);
+out:
+	stream_bufs_free(s, &b);
+	return ret;
+}
+
+int sim_stream_read(struct sim *s, const struct stream_opts *o,
+		    struct stream_result *r)
+{
+	size_t block = o->block;
+	char *buf;
+	double t0;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (!block || block % 8) {
+		r->what = "options";
+		return -EINVAL;
+	}
+	buf = malloc(block);
+	if (!buf) {
+		r->what = "malloc";
+		return -ENOMEM;
+	}
+	/* wake the reader when half a read is there, not at every scan */
+	ret = sim_attr_write(s, "buffer0/watermark", "%zu",
+			     block / 16 < 32768 ? block / 16 : 32768);
+	if (!ret)
+		ret = sim_enable(s, true);
+	if (ret) {
+		r->what = "buffer0/watermark or enable";
+		goto out;
+	}
+	t0 = now_seconds();
+	while (r->bytes < o->bytes) {
+		size_t want = o->bytes - r->bytes < block ? o->bytes - r->bytes : block;
+		ssize_t n = read(s->buf_fd, buf, want);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+			r->what = "read() on the buffer fd";
+			break;
+		}
+		counter_check(&r->c, buf, n);
+		r->bytes += n;
+	}
+	r->seconds = now_seconds() - t0;
+	sim_enable(s, false);
+out:
+	free(buf);
+	return ret;
+}
+
+int sim_module_reload(const char *args)
+{
+	const char *ko = getenv("IIO_SIM_KO");
+	char cmd[512];
+
+	if (system("rmmod iio_sim") != 0)
+		return -EBUSY;
+	snprintf(cmd, sizeof(cmd), "insmod %s %s", ko ? ko : "kernel/iio-sim.ko",
+		 args ? args : "");
+	return system(cmd) == 0 ? 0 : -EIO;
+}
