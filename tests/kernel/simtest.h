@@ -46,7 +46,15 @@ enum dmabuf_source { DMABUF_HEAP, DMABUF_UDMABUF };
 int dmabuf_alloc(enum dmabuf_source src, size_t size);
 const char *dmabuf_source_name(enum dmabuf_source src);
 int dmabuf_sync(int fd, uint64_t flags);
-/* status of the fences a CPU reader waits for: 1 done, 0 pending, <0 error */
+/*
+ * The fences a CPU reader waits for, as a sync_file (DMA_BUF_IOCTL_EXPORT_
+ * SYNC_FILE), and its status (SYNC_IOC_FILE_INFO): 1 signalled, 0 pending,
+ * <0 the error it was signalled with. Signalled fences are left out of an
+ * export, so export while pending to see an error.
+ */
+int dmabuf_export_fence(int fd);
+int sync_file_status(int sync_fd);
+/* export + status: 0 while a transfer is pending, else 1 */
 int dmabuf_fence_status(int fd);
 
 /* IIO DMABUF ioctls on a buffer fd */
