@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * dmabuf backend: blocks are DMABUFs attached to the IIO buffer fd.
+ *
+ * Per block, input:  poll(DMABUF fd, POLLOUT)  -> DMA_BUF_IOCTL_SYNC START|RW
+ *                    [fence status]            -> app reads
+ *                    DMA_BUF_IOCTL_SYNC END|RW -> IIO_BUFFER_DMABUF_ENQUEUE
+ * Output is the same cycle starting with the app filling a block.
+ *
+ * POLLOUT on the DMABUF waits for all fences (the IIO fence is a WRITE fence
+ * for input, a READ fence for output); the buffer fd's poll knows nothing about
+ * DMABUF transfers. SYNC START uses RW because START with READ only does not
+ * wait for an output transfer's READ fence.
+ */
+#include <errno.h>
+#include <linux/dma-buf.h>
+#include <linux/sync_file.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "iio_dmabuf.h"
+#include "internal.h"
+
+/* ATTACH errnos that mean "this buffer or kernel has no DMABUF support". */
+static bool attach_unsupported(int err)
+{
+	return err == EPERM || err == ENODEV || err == ENOTTY || err == EINVAL ||
+	       err == EOPNOTSUPP;
+}
+
+static void release_blocks(struct iios_stream *s, bool detach)
+{
+	for (unsigned int i = 0; i < s->nb_blocks; i++) {
+		struct iios_block *b = &s->blocks[i];
+
+		if (b->attached && detach && s->buf_fd >= 0) {
+			int fd = b->dmabuf_fd;
+
+			(void)iios_ioctl(s->buf_fd, IIO_BUFFER_DMABUF_DETACH_IOCTL, &fd);
+		}
+		b->attached = false;
+		if (b->data)
+			munmap(b->data, b->map_size);
+		b->data = NULL;
+		if (b->dmabuf_fd >= 0)
+			close(b->dmabuf_fd);
+		b->dmabuf_fd = -1;
+	}
+}
+
+static int unsupported(struct iios_stream *s, int err, const char *fmt, ...) IIOS_PRINTF(3, 4);
+static int unsupported(struct iios_stream *s, int err, const char *fmt, ...)
+{
+	struct iios_err e;
+	va_list ap;
+
+	va_start(ap, fmt);
+	iios_err_vset(&e, err, fmt, ap);
+	va_end(ap);
+	snprintf(s->reason, sizeof(s->reason), "%s", e.msg);
+	snprintf(s->err.msg, sizeof(s->err.msg), "%s", e.msg);
+	s->unsupported = true;
+	return -err;
+}
+
+static int dmabuf_setup(struct iios_stream *s)
+{
+	struct iios_dmabuf_allocator a = { .heap_fd = -1 };
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t map_size;
+	int r;
+
+	if (pg <= 0)
+		pg = 4096;
+	map_size = (s->block_bytes + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+	r = iios_dmabuf_allocator_open(&a, s->dev->ctx->dev_root, s->reason, sizeof(s->reason));
+	if (r) {
+		snprintf(s->err.msg, sizeof(s->err.msg), "%s", s->reason);
+		s->unsupported = true;
+		return r;
+	}
+	for (unsigned int i = 0; i < s->nb_blocks; i++) {
+		struct iios_block *b = &s->blocks[i];
+		int fd;
+
+		r = iios_dmabuf_alloc(&a, map_size, &fd);
+		if (r) {
+			if (r == -ENOMEM)
+				iios_err_set(&s->err, -r, "%s: buffer%u: allocating a %zu-byte DMABUF from %s",
+					     s->dev->desc, s->buf->index, map_size, a.name);
+			else
+				unsupported(s, -r, "%s: buffer%u: allocating a DMABUF from %s/%s",
+					    s->dev->desc, s->buf->index, s->dev->ctx->dev_root, a.name);
+			goto fail;
+		}
+		b->dmabuf_fd = fd;
+		b->map_size = map_size;
+		b->data = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (b->data == MAP_FAILED) {
+			b->data = NULL;
+			r = iios_err_set(&s->err, errno, "%s: buffer%u: mmap of a %s DMABUF",
+					 s->dev->desc, s->buf->index, a.name);
+			goto fail;
+		}
+		r = iios_ioctl(s->buf_fd, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fd);
+		if (r < 0) {
+			if (attach_unsupported(-r))
+				unsupported(s, -r, "%s: buffer%u: ATTACH of a DMABUF (not supported here)",
+					    s->dev->desc, s->buf->index);
+			else
+				iios_err_set(&s->err, -r, "%s: buffer%u: ATTACH of a DMABUF",
+					     s->dev->desc, s->buf->index);
+			goto fail;
+		}
+		b->attached = true;
+		b->in_kernel = false;
+	}
+	s->allocator = a.name;
+	iios_dmabuf_allocator_close(&a);
+	return 0;
+fail:
+	iios_dmabuf_allocator_close(&a);
+	release_blocks(s, true);
+	return r;
+}
+
+static int cpu_sync(struct iios_stream *s, struct iios_block *b, bool start)
+{
+	struct dma_buf_sync sync = {
+		.flags = (start ? DMA_BUF_SYNC_START : DMA_BUF_SYNC_END) | DMA_BUF_SYNC_RW,
+	};
+	int r;
+
+	if (s->flags & IIOS_STREAM_NO_CPU_ACCESS)
+		return 0;
+	r = iios_ioctl(b->dmabuf_fd, DMA_BUF_IOCTL_SYNC, &sync);
+	if (r < 0)
+		return iios_err_set(&s->err, -r, "%s: buffer%u: DMA_BUF_IOCTL_SYNC %s on block %u",
+				    s->dev->desc, s->buf->index, start ? "START" : "END", b->idx);
+	return 0;
+}
+
+/* The error the device signalled the block's fence with (0 if none). */
+static int fence_status(struct iios_stream *s, struct iios_block *b)
+{
+	struct dma_buf_export_sync_file exp = { .flags = DMA_BUF_SYNC_RW, .fd = -1 };
+	struct sync_file_info info;
+	int r;
+
+	if ((s->flags & IIOS_STREAM_NO_BLOCK_STATUS) || s->status_unsupported)
+		return 0;
+	r = iios_ioctl(b->dmabuf_fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp);
+	if (r < 0) {
+		/* Kernel < 5.20 or exporter without it: statuses are unknown. */
+		s->status_unsupported = true;
+		return 0;
+	}
+	memset(&info, 0, sizeof(info));
+	r = iios_ioctl(exp.fd, SYNC_IOC_FILE_INFO, &info);
+	close(exp.fd);
+	if (r < 0) {
+		s->status_unsupported = true;
+		return 0;
+	}
+	return info.status < 0 ? info.status : 0;
+}
+
+static int dmabuf_dequeue(struct iios_stream *s, struct iios_block *b, int timeout_ms)
+{
+	int r;
+
+	if (b->in_kernel) {
+		r = iios_wait_fd(s, b->dmabuf_fd, POLLOUT, iios_deadline(timeout_ms),
+				 timeout_ms == 0);
+		if (r)
+			return iios_err_set(&s->err, -r, "%s: buffer%u: waiting for block %u",
+					    s->dev->desc, s->buf->index, b->idx);
+	}
+	r = cpu_sync(s, b, true);
+	if (r)
+		return r;
+	b->status = b->in_kernel ? fence_status(s, b) : 0;
+	b->in_kernel = false;
+	return 0;
+}
+
+static int dmabuf_enqueue(struct iios_stream *s, struct iios_block *b, size_t bytes, bool cyclic)
+{
+	struct iio_dmabuf req = {
+		.fd = (__u32)b->dmabuf_fd,
+		.flags = cyclic ? IIO_BUFFER_DMABUF_CYCLIC : 0,
+		.bytes_used = bytes,
+	};
+	int r;
+
+	/* Blocks handed out by get_block had SYNC START; fresh input blocks did not. */
+	if (b->state == IIOS_BLK_APP) {
+		r = cpu_sync(s, b, false);
+		if (r)
+			return r;
+	}
+	/* The buffer fd is blocking: ENQUEUE may wait (<= 5 s) for the DMABUF's
+	 * earlier fences instead of failing with EBUSY; signals restart it. */
+	r = iios_ioctl(s->buf_fd, IIO_BUFFER_DMABUF_ENQUEUE_IOCTL, &req);
+	if (r < 0) {
+		if (b->state == IIOS_BLK_APP)
+			(void)cpu_sync(s, b, true); /* the caller still owns it */
+		return iios_err_set(&s->err, -r, "%s: buffer%u: ENQUEUE of block %u (%zu bytes%s)",
+				    s->dev->desc, s->buf->index, b->idx, bytes,
+				    cyclic ? ", cyclic" : "");
+	}
+	b->in_kernel = true;
+	return 0;
+}
+
+static void dmabuf_teardown(struct iios_stream *s)
+{
+	/* The caller closes the buffer fd next, which detaches everything. */
+	release_blocks(s, false);
+}
+
+const struct iios_backend_ops iios_backend_dmabuf = {
+	.kind = IIOS_BACKEND_DMABUF,
+	.setup = dmabuf_setup,
+	.dequeue = dmabuf_dequeue,
+	.enqueue = dmabuf_enqueue,
+	.teardown = dmabuf_teardown,
+};
