@@ -346,9 +346,11 @@ enum iios_backend {
 /** Stream flags (struct iios_stream_params.flags). */
 enum iios_stream_flags {
 	/**
-	 * Do not read each completed block's fence status (saves 3 syscalls per
-	 * block on the dmabuf path: the steady state is then poll, SYNC START,
-	 * SYNC END, ENQUEUE). iios_block_status() then always reports 0.
+	 * Do not read each completed block's fence status. The dmabuf steady
+	 * state is then 4 syscalls per block (poll, SYNC START, SYNC END,
+	 * ENQUEUE) instead of 7 (the fences are exported as a sync_file after
+	 * each ENQUEUE, polled, asked for their status, closed).
+	 * iios_block_status() then always reports 0.
 	 */
 	IIOS_STREAM_NO_BLOCK_STATUS = 1u << 0,
 	/**
@@ -399,8 +401,11 @@ enum iios_submit_flags {
  * the stream falls back to fileio and iios_stream_fallback_reason() says why.
  * With IIOS_BACKEND_DMABUF the same conditions fail the open with that errno.
  *
- * Input streams: all blocks are queued and the buffer is enabled before the
- * function returns. Output streams: the buffer is enabled at the first submit.
+ * Input streams: the buffer is enabled, then all blocks are queued, before
+ * the function returns. Output streams: the buffer is enabled at the first
+ * submit (dmabuf: before the ENQUEUE, because drivers may refuse transfers on
+ * a disabled buffer; fileio: after the first write(), so the device starts
+ * with data).
  *
  * @param buf     the buffer; the stream keeps a pointer, so the context must
  *                outlive the stream.
@@ -526,8 +531,12 @@ IIOS_API size_t iios_block_size(const struct iios_block *blk);
 IIOS_API size_t iios_block_bytes_used(const struct iios_block *blk);
 /**
  * Completion status of the block's last transfer: 0, or the negative errno
- * the device signalled its fence with (e.g. -ECANCELED, -EIO). Streaming
- * continues after a failed block; its data is undefined.
+ * the device signalled its fence with (e.g. -ECANCELED when the buffer was
+ * disabled, -EIO). Streaming continues after a failed block; its data is
+ * undefined. Always 0 for fileio, with IIOS_STREAM_NO_BLOCK_STATUS, on
+ * kernels without DMA_BUF_IOCTL_EXPORT_SYNC_FILE (< 6.0), and for a transfer
+ * that failed before the library could export its fence (right after
+ * ENQUEUE returned): the kernel keeps no record of signalled fences.
  */
 IIOS_API int iios_block_status(const struct iios_block *blk);
 /** Sequence number of the block in the stream: 0 for the first block handed out, then 1, 2, ... */

@@ -3,8 +3,11 @@
  * dmabuf backend: blocks are DMABUFs attached to the IIO buffer fd.
  *
  * Per block, input:  poll(DMABUF fd, POLLOUT)  -> DMA_BUF_IOCTL_SYNC START|RW
- *                    [fence status]            -> app reads
- *                    DMA_BUF_IOCTL_SYNC END|RW -> IIO_BUFFER_DMABUF_ENQUEUE
+ *                    -> app reads -> DMA_BUF_IOCTL_SYNC END|RW
+ *                    -> IIO_BUFFER_DMABUF_ENQUEUE
+ * That is 4 syscalls per block with IIOS_STREAM_NO_BLOCK_STATUS. With block
+ * status (the default) the fences are exported as a sync_file after ENQUEUE,
+ * which is polled instead of the DMABUF, asked for its status and closed: 7.
  * Output is the same cycle starting with the app filling a block.
  *
  * POLLOUT on the DMABUF waits for all fences (the IIO fence is a WRITE fence
@@ -36,6 +39,9 @@ static void release_blocks(struct iios_stream *s, bool detach)
 	for (unsigned int i = 0; i < s->nb_blocks; i++) {
 		struct iios_block *b = &s->blocks[i];
 
+		if (b->sync_fd >= 0)
+			close(b->sync_fd);
+		b->sync_fd = -1;
 		if (b->attached && detach && s->buf_fd >= 0) {
 			int fd = b->dmabuf_fd;
 
@@ -143,29 +149,39 @@ static int cpu_sync(struct iios_stream *s, struct iios_block *b, bool start)
 	return 0;
 }
 
-/* The error the device signalled the block's fence with (0 if none). */
-static int fence_status(struct iios_stream *s, struct iios_block *b)
+/*
+ * Per-block status. The kernel reports a transfer's error only as the error of
+ * its fence, and an export made after the fence signalled returns a stub
+ * (dma-resv skips signalled fences), so the fences are exported as a sync_file
+ * right after ENQUEUE, polled instead of the DMABUF, and their status read at
+ * dequeue (SYNC_IOC_FILE_INFO: 1 signalled, <0 error).
+ */
+static void export_fences(struct iios_stream *s, struct iios_block *b)
 {
 	struct dma_buf_export_sync_file exp = { .flags = DMA_BUF_SYNC_RW, .fd = -1 };
+
+	if ((s->flags & IIOS_STREAM_NO_BLOCK_STATUS) || s->status_unsupported)
+		return;
+	if (iios_ioctl(b->dmabuf_fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp) < 0) {
+		/* Kernel < 6.0: statuses are unknown, report 0. */
+		s->status_unsupported = true;
+		return;
+	}
+	b->sync_fd = exp.fd;
+}
+
+static int fence_status(struct iios_block *b)
+{
 	struct sync_file_info info;
 	int r;
 
-	if ((s->flags & IIOS_STREAM_NO_BLOCK_STATUS) || s->status_unsupported)
+	if (b->sync_fd < 0)
 		return 0;
-	r = iios_ioctl(b->dmabuf_fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp);
-	if (r < 0) {
-		/* Kernel < 5.20 or exporter without it: statuses are unknown. */
-		s->status_unsupported = true;
-		return 0;
-	}
 	memset(&info, 0, sizeof(info));
-	r = iios_ioctl(exp.fd, SYNC_IOC_FILE_INFO, &info);
-	close(exp.fd);
-	if (r < 0) {
-		s->status_unsupported = true;
-		return 0;
-	}
-	return info.status < 0 ? info.status : 0;
+	r = iios_ioctl(b->sync_fd, SYNC_IOC_FILE_INFO, &info);
+	close(b->sync_fd);
+	b->sync_fd = -1;
+	return r == 0 && info.status < 0 ? info.status : 0;
 }
 
 static int dmabuf_dequeue(struct iios_stream *s, struct iios_block *b, int timeout_ms)
@@ -173,8 +189,14 @@ static int dmabuf_dequeue(struct iios_stream *s, struct iios_block *b, int timeo
 	int r;
 
 	if (b->in_kernel) {
-		r = iios_wait_fd(s, b->dmabuf_fd, POLLOUT, iios_deadline(timeout_ms),
-				 timeout_ms == 0);
+		/* Both wait for every fence of the DMABUF (the IIO fence is a WRITE
+		 * fence for input and a READ fence for output). */
+		if (b->sync_fd >= 0)
+			r = iios_wait_fd(s, b->sync_fd, POLLIN, iios_deadline(timeout_ms),
+					 timeout_ms == 0);
+		else
+			r = iios_wait_fd(s, b->dmabuf_fd, POLLOUT, iios_deadline(timeout_ms),
+					 timeout_ms == 0);
 		if (r)
 			return iios_err_set(&s->err, -r, "%s: buffer%u: waiting for block %u",
 					    s->dev->desc, s->buf->index, b->idx);
@@ -182,7 +204,7 @@ static int dmabuf_dequeue(struct iios_stream *s, struct iios_block *b, int timeo
 	r = cpu_sync(s, b, true);
 	if (r)
 		return r;
-	b->status = b->in_kernel ? fence_status(s, b) : 0;
+	b->status = fence_status(b);
 	b->in_kernel = false;
 	return 0;
 }
@@ -213,6 +235,7 @@ static int dmabuf_enqueue(struct iios_stream *s, struct iios_block *b, size_t by
 				    cyclic ? ", cyclic" : "");
 	}
 	b->in_kernel = true;
+	export_fences(s, b);
 	return 0;
 }
 

@@ -133,6 +133,7 @@ struct iios_block {
 	int status;
 	uint64_t seq;
 	int dmabuf_fd;
+	int sync_fd;	/* sync_file of the block's fences, exported at ENQUEUE */
 	bool attached;
 	uint64_t fwd_stream_id; /* output stream this DMABUF is attached to */
 };

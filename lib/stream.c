@@ -250,6 +250,7 @@ IIOS_API struct iios_stream *iios_stream_open(struct iios_buffer *buf,
 		s->blocks[i].idx = i;
 		s->blocks[i].size = s->block_bytes;
 		s->blocks[i].dmabuf_fd = -1;
+		s->blocks[i].sync_fd = -1;
 	}
 
 	/* Take the buffer: stop it, choose the scan elements, get its fd. */
@@ -302,6 +303,14 @@ IIOS_API struct iios_stream *iios_stream_open(struct iios_buffer *buf,
 	set_geometry(s);
 
 	if (!s->output) {
+		/* Enable first: ATTACH must precede enable (a driver picks DMABUF or
+		 * fileio mode at enable), and a driver may refuse ENQUEUE on a
+		 * disabled buffer (iio-sim does, with EBUSY). */
+		r = iios_stream_enable(s, true);
+		if (r) {
+			snprintf(ctx->err.msg, sizeof(ctx->err.msg), "%s", s->err.msg);
+			goto fail;
+		}
 		for (unsigned int i = 0; i < s->nb_blocks; i++) {
 			r = s->ops->enqueue(s, &s->blocks[i], s->block_bytes, false);
 			if (r) {
@@ -309,11 +318,6 @@ IIOS_API struct iios_stream *iios_stream_open(struct iios_buffer *buf,
 				goto fail;
 			}
 			q_push(s, &s->blocks[i]);
-		}
-		r = iios_stream_enable(s, true);
-		if (r) {
-			snprintf(ctx->err.msg, sizeof(ctx->err.msg), "%s", s->err.msg);
-			goto fail;
 		}
 	} else {
 		for (unsigned int i = 0; i < s->nb_blocks; i++)
@@ -445,6 +449,13 @@ IIOS_API int iios_stream_submit_block(struct iios_stream *s, struct iios_block *
 	if (cyclic && s->ops->kind != IIOS_BACKEND_DMABUF)
 		return iios_err_set(&s->err, EOPNOTSUPP, "%s: buffer%u: cyclic submit with fileio",
 				    s->dev->desc, s->buf->index);
+	/* dmabuf: enable before the first ENQUEUE (see iios_stream_open());
+	 * fileio: after the first write(), so the device starts with data. */
+	if (!s->enabled && s->ops->kind == IIOS_BACKEND_DMABUF) {
+		r = iios_stream_enable(s, true);
+		if (r)
+			return r;
+	}
 	r = s->ops->enqueue(s, b, bytes_used, cyclic);
 	if (r)
 		return r;
@@ -573,6 +584,11 @@ IIOS_API int iios_block_forward(struct iios_block *b, struct iios_stream *out, s
 				    "%s: buffer%u: forward needs dmabuf on both streams",
 				    out->dev->desc, out->buf->index);
 	fd = b->dmabuf_fd;
+	if (!out->enabled) {
+		r = iios_stream_enable(out, true);
+		if (r)
+			return r;
+	}
 	if (b->fwd_stream_id != out->id) {
 		r = iios_ioctl(out->buf_fd, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fd);
 		if (r < 0 && r != -EBUSY)
@@ -588,7 +604,5 @@ IIOS_API int iios_block_forward(struct iios_block *b, struct iios_stream *out, s
 				    out->dev->desc, in->dev->desc, b->idx, out->buf->index);
 	out->stats.blocks++;
 	out->stats.bytes += bytes_used;
-	if (!out->enabled)
-		return iios_stream_enable(out, true);
 	return 0;
 }
