@@ -483,8 +483,8 @@ IIOS_API int iios_stream_get_block(struct iios_stream *s, int timeout_ms, struct
  * the device refills it). Blocks may be released in any order; they are
  * refilled in release order.
  * @return 0; -EINVAL (not an input stream, or the block is not lent to the
- *         caller); -errno from ENQUEUE (the block is then lost to the stream
- *         and the error is sticky).
+ *         caller); -errno from ENQUEUE (the block stays lent to the caller,
+ *         who may retry or close the stream).
  */
 IIOS_API int iios_stream_release_block(struct iios_stream *s, struct iios_block *blk);
 

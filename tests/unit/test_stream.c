@@ -59,6 +59,14 @@ static void make_tree(const char *root)
 	fs_scan_element(root, "sys/iio:device1/buffer0", "out_voltage0", "le:s16/16>>0", 0);
 	fs_mkfifo(root, "dev/iio:device1");
 
+	/* device3: a u8 and a be:s16 sample repeated 3 times (kernel ALIGN quirk) */
+	fs_write(root, "sys/iio:device3/name", "rep\n");
+	fs_write(root, "sys/iio:device3/in_rot_scale", "2\n");
+	fs_write(root, "sys/iio:device3/buffer0/enable", "0\n");
+	fs_scan_element(root, "sys/iio:device3/buffer0", "in_voltage0", "le:u8/8>>0", 0);
+	fs_scan_element(root, "sys/iio:device3/buffer0", "in_rot0", "be:s16/16X3>>0", 1);
+	fs_mkfifo(root, "dev/iio:device3");
+
 	/* device2: buffer0 and buffer1, no device node at all */
 	fs_write(root, "sys/iio:device2/name", "nodev\n");
 	fs_write(root, "sys/iio:device2/buffer1/direction", "in\n");
@@ -424,6 +432,47 @@ static void test_output_stream(void **state)
 	close(rfd);
 }
 
+static void test_repeat_layout_and_conversion(void **state)
+{
+	struct fixture *f = *state;
+	struct iios_buffer *buf = iios_device_buffer(iios_context_find_device(f->ctx, "rep"), 0);
+	struct iios_channel *ch[2] = { iios_buffer_channel(buf, 1), iios_buffer_channel(buf, 0) };
+	struct iios_stream_params p = { .block_scans = 2, .nb_blocks = 1 };
+	/* two scans: u8 at 0, padding, 3 x be s16 at 2 (ALIGN(1, 6) = 2), 8 bytes */
+	const uint8_t data[16] = { 7, 0xaa, 0x00, 0x01, 0xff, 0xff, 0x80, 0x00,
+				   9, 0xaa, 0x7f, 0xff, 0x00, 0x02, 0x00, 0x03 };
+	struct iios_block *blk;
+	uint8_t rot[12], u8[2];
+	double d[6];
+	char path[8192];
+	int wfd;
+
+	f->s = iios_stream_open(buf, ch, 2, &p);
+	if (!f->s)
+		fail_msg("%s", iios_context_last_error(f->ctx));
+	assert_int_equal(iios_stream_scan_bytes(f->s), 8);
+	assert_int_equal(iios_stream_channel_offset(f->s, ch[0]), 2);
+	assert_int_equal(iios_stream_channel_offset(f->s, ch[1]), 0);
+	snprintf(path, sizeof(path), "%s/iio:device3", f->dev);
+	wfd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(wfd >= 0);
+	assert_int_equal(write(wfd, data, sizeof(data)), (ssize_t)sizeof(data));
+	close(wfd);
+	assert_int_equal(iios_stream_get_block(f->s, 1000, &blk), 0);
+	assert_int_equal(iios_block_demux(blk, ch[1], u8, sizeof(u8)), 2);
+	assert_int_equal(u8[0], 7);
+	assert_int_equal(u8[1], 9);
+	assert_int_equal(iios_block_demux(blk, ch[0], rot, sizeof(rot)), 2);
+	assert_memory_equal(rot, data + 2, 6);
+	assert_memory_equal(rot + 6, data + 10, 6);
+	/* repeat 3 gives 3 doubles per scan; shared in_rot_scale = 2 */
+	assert_int_equal(iios_block_read_doubles(blk, ch[0], d, 6), 6);
+	assert_true(d[0] == 2.0 && d[1] == -2.0 && d[2] == -65536.0);
+	assert_true(d[3] == 65534.0 && d[4] == 4.0 && d[5] == 6.0);
+	assert_int_equal(iios_block_read_doubles(blk, ch[0], d, 4), 4);
+	assert_int_equal(iios_stream_release_block(f->s, blk), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +482,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel_from_other_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forced_dmabuf_and_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_stream, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repeat_layout_and_conversion, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
