@@ -507,7 +507,8 @@ IIOS_API int iios_stream_submit_block(struct iios_stream *s, struct iios_block *
  * Cancel: until iios_stream_clear_cancel(), iios_stream_get_block() on an
  * input stream, and every wait of the stream (for a completed block, for room
  * to write), return -ECANCELED promptly, also when data is ready. Safe from
- * any thread and from a signal handler (one write() to an eventfd).
+ * any thread and from a signal handler (one write() to an eventfd), but not
+ * concurrently with or after iios_stream_close() of the same stream.
  */
 IIOS_API void iios_stream_cancel(struct iios_stream *s);
 /** Clear a cancel request. Call from the stream's own thread. */

@@ -430,6 +430,27 @@ static void test_output_stream(void **state)
 	assert_int_equal(st.underruns, 3);
 	assert_int_equal(st.overruns, -1);
 	close(rfd);
+
+	/* device to device needs a lent input block and dmabuf on both sides */
+	{
+		struct iios_stream *out = f->s, *in;
+		struct iios_block *ib;
+
+		f->s = NULL;
+		in = open_adc(f, IIOS_BACKEND_AUTO);
+		assert_non_null(in);
+		write_scans(f, 0, 4);
+		assert_int_equal(iios_stream_get_block(in, 1000, &ib), 0);
+		assert_int_equal(iios_block_forward(ib, out, 16), -EOPNOTSUPP);
+		assert_non_null(strstr(iios_stream_last_error(out), "dmabuf on both"));
+		assert_int_equal(iios_block_forward(ib, out, 0), -EINVAL);
+		assert_int_equal(iios_block_forward(ib, out, 17), -EINVAL);
+		assert_int_equal(iios_block_forward(c, in, 8), -EINVAL); /* output block */
+		assert_int_equal(iios_block_forward(ib, in, 8), -EINVAL); /* into an input */
+		assert_int_equal(iios_stream_release_block(in, ib), 0);
+		assert_int_equal(iios_block_forward(ib, out, 16), -EINVAL); /* not lent */
+		iios_stream_close(out);
+	}
 }
 
 static void test_repeat_layout_and_conversion(void **state)
