@@ -113,15 +113,15 @@ enum sim_buffer_mode {
 struct sim_buffer {
 	struct iio_buffer buffer;
 	struct device *dma_dev;
-	struct mutex lock;
-	spinlock_t list_lock;
+	struct mutex lock;		/* the queue lock, see above */
+	spinlock_t list_lock;		/* protects queue, req_busy */
 	struct list_head queue;
 	bool enabled;
 	bool dead;
 	enum sim_buffer_mode mode;
 	unsigned int attached;
 	size_t scan_bytes;
-	struct mutex read_lock;
+	struct mutex read_lock;		/* read() against ring setup */
 	void *ring;
 	size_t ring_size;
 	size_t head;

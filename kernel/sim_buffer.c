@@ -32,15 +32,15 @@
 #include <linux/iio/sysfs.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
 
 #include "iio_sim.h"
 
-/* Upper bound of the fileio ring: length * scan size. */
-#define SIM_BUFFER_MAX_LENGTH	(1U << 22)
-#define SIM_BUFFER_DEF_LENGTH	(1U << 16)
+/* Bounds of buffer0/length, the fileio ring's size in scans. */
+#define SIM_BUFFER_MAX_LENGTH	SZ_4M
+#define SIM_BUFFER_DEF_LENGTH	SZ_64K
 
 /* Buffers not released yet; module exit waits for zero. */
 static atomic_t sim_buffers_live = ATOMIC_INIT(0);
@@ -100,8 +100,14 @@ static void sim_buffer_cancel_all(struct sim_buffer *sb, int err)
 	}
 }
 
+/*
+ * The fileio ring has one producer and one consumer (the engine and read()
+ * for an input buffer). Each publishes its index with a release store after
+ * touching the data, and reads the other's with an acquire load.
+ */
 static size_t sim_ring_used(struct sim_buffer *sb)
 {
+	/* pairs with the release stores in advance and read */
 	return smp_load_acquire(&sb->head) - smp_load_acquire(&sb->tail);
 }
 
@@ -183,10 +189,12 @@ void sim_buffer_advance(struct sim_buffer *sb, size_t bytes)
 	}
 
 	if (buffer->direction == IIO_BUFFER_DIRECTION_IN) {
+		/* publish the scans written, pairs with sim_ring_used() */
 		smp_store_release(&sb->head, sb->head + bytes);
 		if (sim_ring_used(sb) >= buffer->watermark * sb->scan_bytes)
 			wake_up(&buffer->pollq);
 	} else {
+		/* release the space read, pairs with sim_ring_used() */
 		smp_store_release(&sb->tail, sb->tail + bytes);
 		wake_up(&buffer->pollq);
 	}
@@ -367,6 +375,7 @@ static int sim_buffer_read(struct iio_buffer *buffer, size_t n,
 	}
 
 	if (done) {
+		/* release the space read, pairs with sim_ring_used() */
 		smp_store_release(&sb->tail, sb->tail + done);
 		sim_engine_kick(&sb->engine);
 		return done;
@@ -595,8 +604,9 @@ void sim_buffer_wait_all_released(void)
 	wait_event_idle(sim_buffers_wq, !atomic_read(&sim_buffers_live));
 }
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-MODULE_IMPORT_NS("DMA_BUF");
-#else
-MODULE_IMPORT_NS(DMA_BUF);
-#endif
+/*
+ * The dma_buf_* symbols are in namespace DMA_BUF. MODULE_IMPORT_NS() takes
+ * an identifier up to 6.12 and a string literal from 6.13; both expand to
+ * this line, which therefore builds on either side without a version test.
+ */
+MODULE_INFO(import_ns, "DMA_BUF");

@@ -468,7 +468,7 @@ int sim_module_reload(const char *args)
 	const char *ko = getenv("IIO_SIM_KO");
 	char cmd[512];
 
-	if (system("rmmod iio_sim") != 0)
+	if (access("/sys/module/iio_sim", F_OK) == 0 && system("rmmod iio_sim") != 0)
 		return -EBUSY;
 	snprintf(cmd, sizeof(cmd), "insmod %s %s", ko ? ko : "kernel/iio-sim.ko",
 		 args ? args : "");

@@ -108,7 +108,14 @@ static void test_read_nonblock(void **state)
 	uint64_t v[64];
 	int fl = fcntl(s->buf_fd, F_GETFL);
 
+	ssize_t n;
+	int i;
+
 	assert_int_equal(fcntl(s->buf_fd, F_SETFL, fl | O_NONBLOCK), 0);
+	/* disabled: what an earlier capture left is drained, then EAGAIN */
+	for (i = 0; i < 100000 && (n = read_errno(s->buf_fd, v, sizeof(v))) > 0; i++)
+		;
+	assert_int_equal(n, -EAGAIN);
 	assert_int_equal(read_errno(s->buf_fd, v, sizeof(v)), -EAGAIN);
 	/* 1000 scans/s: the first scans arrive after a millisecond or so */
 	assert_int_equal(sim_enable(s, true), 0);

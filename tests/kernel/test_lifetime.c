@@ -290,9 +290,12 @@ static void test_rmmod(void **state)
 		close(f->s.buf_fd);	/* or the child holds the buffer too */
 		_exit(system("rmmod iio_sim") ? 1 : 0);
 	}
-	usleep(500000);
-	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
+	/* rmmod unregisters sim-adc, then waits */
+	for (int i = 0; i < 1000 && sim_find(&f->s, SIM_ADC_NAME) == 0; i++)
+		usleep(10000);
 	assert_int_equal(sim_find(&f->s, SIM_ADC_NAME), -ENOENT);
+	usleep(200000);
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
 	/* the device is gone: the buffer fd fails */
 	assert_int_equal(iio_dmabuf_attach(f->s.buf_fd, f->fd[1]), -ENODEV);
 	close_buffer(f);
