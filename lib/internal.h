@@ -115,8 +115,8 @@ IIOS_HIDDEN const char *iios_channel_attr_file(const struct iios_channel *ch, co
 /* ---- streams ---- */
 
 enum iios_block_state {
-	IIOS_BLK_APP,	 /* lent to the application */
-	IIOS_BLK_QUEUED, /* in the stream's queue (kernel or free) */
+	IIOS_BLK_QUEUED = 0, /* the stream's: queued, free, or never handed out */
+	IIOS_BLK_APP,	     /* lent to the application (SYNC START done) */
 };
 
 struct iios_block {

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -265,6 +266,92 @@ static void test_fallback_without_dmabuf(void **state)
 	free(seq);
 }
 
+/*
+ * A device-node root of our own (the library's dev_root) with only some of
+ * /dev in it: iio:device0 always, /dev/udmabuf and /dev/dma_heap/system as
+ * asked. Returns the mkdtemp() path.
+ */
+static char *make_dev_root(struct fx *f, bool udmabuf, bool heap)
+{
+	char *root = strdup("/tmp/iios-devroot-XXXXXX"), link[512], target[512];
+
+	assert_non_null(root);
+	assert_non_null(mkdtemp(root));
+	snprintf(target, sizeof(target), "/dev/%s", iios_device_id(f->dev));
+	snprintf(link, sizeof(link), "%s/%s", root, iios_device_id(f->dev));
+	assert_int_equal(symlink(target, link), 0);
+	if (udmabuf) {
+		snprintf(link, sizeof(link), "%s/udmabuf", root);
+		assert_int_equal(symlink("/dev/udmabuf", link), 0);
+	}
+	if (heap) {
+		snprintf(link, sizeof(link), "%s/dma_heap", root);
+		assert_int_equal(symlink("/dev/dma_heap", link), 0);
+	}
+	return root;
+}
+
+static void remove_dev_root(char *root)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+	free(root);
+}
+
+static void reopen_ctx_with_dev_root(struct fx *f, const char *dev_root)
+{
+	char err[512];
+
+	iios_context_free(f->ctx);
+	f->ctx = iios_context_new(NULL, dev_root, err, sizeof(err));
+	if (!f->ctx)
+		fail_msg("%s", err);
+	f->dev = iios_context_find_device(f->ctx, "sim-adc");
+	assert_non_null(f->dev);
+	f->buf = iios_device_find_buffer(f->dev, 0);
+	assert_non_null(f->buf);
+}
+
+/* Without a DMA heap, DMABUFs come from /dev/udmabuf (memfd + seals). */
+static void test_udmabuf_allocator(void **state)
+{
+	struct fx *f = *state;
+	char *root = make_dev_root(f, true, false);
+	uint64_t *seq;
+	size_t n;
+
+	reopen_ctx_with_dev_root(f, root);
+	set_rate(f, 0);
+	open_stream(f, 4, 3000, IIOS_BACKEND_AUTO, 0); /* 24000 B: not page-sized */
+	assert_int_equal(iios_stream_backend(f->s), IIOS_BACKEND_DMABUF);
+	assert_string_equal(iios_stream_allocator(f->s), "udmabuf");
+	seq = capture(f, 16, &n);
+	free(seq);
+	remove_dev_root(root);
+}
+
+/* Neither allocator: fileio, and the reason names both paths. */
+static void test_no_allocator_fallback(void **state)
+{
+	struct fx *f = *state;
+	char *root = make_dev_root(f, false, false);
+	uint64_t *seq;
+	size_t n;
+
+	reopen_ctx_with_dev_root(f, root);
+	set_rate(f, 0);
+	open_stream(f, 4, 1024, IIOS_BACKEND_AUTO, 0);
+	assert_int_equal(iios_stream_backend(f->s), IIOS_BACKEND_FILEIO);
+	assert_non_null(strstr(iios_stream_fallback_reason(f->s), "/dma_heap/system"));
+	assert_non_null(strstr(iios_stream_fallback_reason(f->s), "/udmabuf"));
+	assert_non_null(strstr(iios_stream_fallback_reason(f->s), "No such file or directory"));
+	seq = capture(f, 4, &n);
+	free(seq);
+	remove_dev_root(root);
+}
+
 struct canceller {
 	struct iios_stream *s;
 	long ms;
@@ -355,6 +442,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_auto_picks_dmabuf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backends_identical, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fallback_without_dmabuf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udmabuf_allocator, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_allocator_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_cancel_dmabuf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_cancel_fileio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disable_reports_block_errors, setup, teardown),
