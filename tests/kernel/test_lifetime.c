@@ -270,7 +270,15 @@ static void test_rmmod(void **state)
 	int status;
 	pid_t pid;
 
+	/* the open node pins the module */
+	assert_int_not_equal(system("rmmod iio_sim 2>/dev/null"), 0);
+	assert_int_equal(sim_find(&f->s, SIM_ADC_NAME), 0);
+	/* an attachment pins it too, without the node */
 	assert_int_equal(iio_dmabuf_attach(f->s.buf_fd, f->fd[0]), 0);
+	assert_int_equal(close(f->s.dev_fd), 0);
+	f->s.dev_fd = -1;
+	f->refcnt--;
+	assert_int_equal(module_refcnt(), f->refcnt + 1);
 	assert_int_not_equal(system("rmmod iio_sim 2>/dev/null"), 0);
 	assert_int_equal(sim_find(&f->s, SIM_ADC_NAME), 0);
 	/* enabled with a pending transfer: still refused */
@@ -280,10 +288,9 @@ static void test_rmmod(void **state)
 	assert_int_equal(sim_enable(&f->s, false), 0);
 	assert_int_equal(iio_dmabuf_detach(f->s.buf_fd, f->fd[0]), 0);
 	assert_int_equal(wait_refcnt(f->refcnt), f->refcnt);
+	assert_int_equal(f->refcnt, 0);
 
 	/* only the buffer fd open: rmmod waits for its close */
-	assert_int_equal(close(f->s.dev_fd), 0);
-	f->s.dev_fd = -1;
 	pid = fork();
 	assert_true(pid >= 0);
 	if (!pid) {
@@ -405,7 +412,9 @@ static void test_param_dmabuf_off(void **state)
 		assert_string_equal(val, "N\n");
 	}
 	assert_int_equal(iio_dmabuf_attach(f->s.buf_fd, f->fd[0]), -EPERM);
+	assert_int_equal(iio_dmabuf_detach(f->s.buf_fd, f->fd[0]), -EPERM);
 	assert_int_equal(sim_enable(&f->s, true), 0);
+	assert_int_equal(iio_dmabuf_enqueue(f->s.buf_fd, f->fd[0], 8, 0), -EPERM);
 	assert_int_equal(read(f->s.buf_fd, v, sizeof(v)), (ssize_t)sizeof(v));
 	assert_int_equal(v[0], 0);
 	assert_int_equal(v[15], 15);
