@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -393,6 +394,66 @@ static void test_overruns_equal_gaps(void **state)
 	assert_int_equal(c.gaps, overruns);
 }
 
+struct racer {
+	struct fixture *f;
+	volatile int stop;
+	unsigned long accepted, refused;
+};
+
+static void *enqueue_racer(void *arg)
+{
+	struct racer *r = arg;
+	struct fixture *f = r->f;
+
+	for (unsigned long n = 0; !r->stop; n++) {
+		int fd = f->fd[n % NBUF];
+		int ret = iio_dmabuf_enqueue(f->s.buf_fd, fd, SCAN * (1 + n % 64), 0);
+
+		if (ret == 0)
+			r->accepted++;
+		else if (ret == -EBUSY)
+			r->refused++;
+		else
+			return (void *)(long)ret;
+	}
+	return NULL;
+}
+
+/* Enqueue from two threads while the buffer is enabled and disabled. */
+static void test_enable_race(void **state)
+{
+	struct fixture *f = *state;
+	struct racer r = { .f = f };
+	pthread_t th[2];
+	void *ret;
+	int fl = fcntl(f->s.buf_fd, F_GETFL);
+
+	assert_int_equal(sim_attr_write(&f->s, "sampling_frequency", "100000"), 0);
+	assert_int_equal(fcntl(f->s.buf_fd, F_SETFL, fl | O_NONBLOCK), 0);
+	attach_all(f);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, enqueue_racer, &r), 0);
+	for (int i = 0; i < 200; i++) {
+		assert_int_equal(sim_enable(&f->s, true), 0);
+		usleep(i % 10 * 1000);
+		assert_int_equal(sim_enable(&f->s, false), 0);
+	}
+	r.stop = 1;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(th[i], &ret), 0);
+		assert_null(ret);
+	}
+	printf("# %lu transfers accepted, %lu refused\n", r.accepted, r.refused);
+	assert_true(r.accepted > 0);
+	/* nothing left pending, the DMABUFs are idle */
+	for (int i = 0; i < NBUF; i++)
+		assert_int_equal(dmabuf_fence_status(f->fd[i]), 1);
+	for (int i = 0; i < NBUF; i++)
+		assert_int_equal(iio_dmabuf_detach(f->s.buf_fd, f->fd[i]), 0);
+	assert_int_equal(wait_refcnt(f->refcnt), f->refcnt);
+	assert_int_equal(fcntl(f->s.buf_fd, F_SETFL, fl), 0);
+}
+
 /* dmabuf=0: no DMABUF ops, ATTACH is EPERM, read() still works. */
 static void test_param_dmabuf_off(void **state)
 {
@@ -433,6 +494,7 @@ int main(void)
 		T(test_detach_queued),
 		T(test_disable_queued),
 		T(test_reopen_reattach),
+		T(test_enable_race),
 		T(test_overruns_equal_gaps),
 		T(test_unbind),
 		T(test_rmmod),
