@@ -463,14 +463,25 @@ out:
 	return ret;
 }
 
-int sim_module_reload(const char *args)
+/* vm/run exports the module it loaded; else the one built in the tree */
+static const char *sim_module_path(void)
 {
 	const char *ko = getenv("IIO_SIM_KO");
-	char cmd[512];
 
+	return ko && *ko ? ko : IIO_SIM_KO_DEFAULT;
+}
+
+int sim_module_insert(const char *args)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "insmod '%s' %s", sim_module_path(), args ? args : "");
+	return system(cmd) == 0 ? 0 : -EIO;
+}
+
+int sim_module_reload(const char *args)
+{
 	if (access("/sys/module/iio_sim", F_OK) == 0 && system("rmmod iio_sim") != 0)
 		return -EBUSY;
-	snprintf(cmd, sizeof(cmd), "insmod %s %s", ko ? ko : "kernel/iio-sim.ko",
-		 args ? args : "");
-	return system(cmd) == 0 ? 0 : -EIO;
+	return sim_module_insert(args);
 }

@@ -94,7 +94,11 @@ int sim_stream_dmabuf(struct sim *s, const struct stream_opts *o,
 int sim_stream_read(struct sim *s, const struct stream_opts *o,
 		    struct stream_result *r);
 
-/* Remove and insert the module again (cwd: project dir), with @args. */
+/*
+ * Insert the module (the one in $IIO_SIM_KO, which vm/run sets, else the
+ * tree's kernel/iio-sim.ko) with @args; remove it first if loaded.
+ */
+int sim_module_insert(const char *args);
 int sim_module_reload(const char *args);
 
 double now_seconds(void);

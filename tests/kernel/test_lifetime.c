@@ -311,7 +311,7 @@ static void test_rmmod(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(module_refcnt(), -1);
 
-	assert_int_equal(system("insmod \"${IIO_SIM_KO:-kernel/iio-sim.ko}\""), 0);
+	assert_int_equal(sim_module_insert(NULL), 0);
 	assert_int_equal(sim_setup(&f->s, SIM_ADC_NAME, SIM_ALL_CHANNELS, 0), 0);
 	f->refcnt = module_refcnt();
 	attach_all(f);
