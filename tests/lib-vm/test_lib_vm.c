@@ -35,12 +35,18 @@ struct fx {
 
 static void reload_module(const char *args)
 {
+	/* vm/run exports the module it loaded; else the one built in the tree */
 	const char *ko = getenv("IIO_SIM_KO");
 	char cmd[1024];
 
-	if (!ko)
-		fail_msg("IIO_SIM_KO is not set");
-	snprintf(cmd, sizeof(cmd), "rmmod iio_sim 2>/dev/null; insmod %s %s", ko, args);
+	if (!ko || !*ko)
+		ko = IIO_SIM_KO_DEFAULT;
+	/* The last references to the module can drop asynchronously (fence
+	 * cleanup work), so rmmod may need a few tries. */
+	snprintf(cmd, sizeof(cmd),
+		 "for i in $(seq 50); do rmmod iio_sim 2>/dev/null; "
+		 "[ -d /sys/module/iio_sim ] || break; sleep 0.1; done; insmod '%s' %s",
+		 ko, args);
 	if (system(cmd) != 0)
 		fail_msg("%s failed", cmd);
 }
