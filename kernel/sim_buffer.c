@@ -40,7 +40,7 @@
 
 /* Bounds of buffer0/length, the fileio ring's size in scans. */
 #define SIM_BUFFER_MAX_LENGTH	SZ_4M
-#define SIM_BUFFER_DEF_LENGTH	SZ_64K
+#define SIM_BUFFER_DEF_LENGTH	SZ_256K
 
 /* Buffers not released yet; module exit waits for zero. */
 static atomic_t sim_buffers_live = ATOMIC_INIT(0);

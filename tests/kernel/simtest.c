@@ -160,7 +160,7 @@ int sim_setup(struct sim *s, const char *name, unsigned int mask,
 	if (!ret)
 		ret = sim_attr_write(s, "sampling_frequency", "%u", rate);
 	if (!ret)
-		ret = sim_attr_write(s, "buffer0/length", "65536");
+		ret = sim_attr_write(s, "buffer0/length", "262144");
 	if (!ret)
 		ret = sim_attr_write(s, "buffer0/watermark", "1");
 	if (!ret)
