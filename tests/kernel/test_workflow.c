@@ -149,9 +149,57 @@ static void test_sine(void **state)
 	assert_int_equal(sim_attr_write(s, "waveform", "square"), -EINVAL);
 }
 
+/* The device's attributes: channels, scan type, rate limits, waveforms. */
+static void test_attributes(void **state)
+{
+	struct sim *s = *state;
+	char val[128], attr[64];
+	uint64_t v;
+
+	for (unsigned int i = 0; i < 4; i++) {
+		snprintf(attr, sizeof(attr), "buffer0/in_voltage%u_type", i);
+		assert_int_equal(sim_attr_read(s, attr, val, sizeof(val)), 0);
+		assert_string_equal(val, "le:s16/16>>0");
+		snprintf(attr, sizeof(attr), "buffer0/in_voltage%u_index", i);
+		assert_int_equal(sim_attr_u64(s, attr, &v), 0);
+		assert_int_equal(v, i);
+	}
+	assert_int_equal(sim_attr_read(s, "buffer0/direction", val, sizeof(val)), 0);
+	assert_string_equal(val, "in");
+	assert_int_equal(sim_attr_read(s, "waveform_available", val, sizeof(val)), 0);
+	assert_string_equal(val, "counter sine");
+	assert_int_equal(sim_attr_read(s, "waveform", val, sizeof(val)), 0);
+	assert_string_equal(val, "counter");
+
+	assert_int_equal(sim_attr_write(s, "sampling_frequency", "123456"), 0);
+	assert_int_equal(sim_attr_u64(s, "sampling_frequency", &v), 0);
+	assert_int_equal(v, 123456);
+	assert_int_equal(sim_attr_write(s, "sampling_frequency", "100000000"), 0);
+	assert_int_equal(sim_attr_write(s, "sampling_frequency", "100000001"), -EINVAL);
+	assert_int_equal(sim_attr_write(s, "sampling_frequency", "-1"), -EINVAL);
+	assert_int_equal(sim_attr_write(s, "sampling_frequency", "10.5"), -EINVAL);
+	assert_int_equal(sim_attr_write(s, "sampling_frequency", "0"), 0);
+	assert_int_equal(sim_attr_u64(s, "sampling_frequency", &v), 0);
+	assert_int_equal(v, 0);
+
+	/* out of range: ignored (the core drops set_length's error) */
+	assert_int_equal(sim_attr_write(s, "buffer0/length", "4194304"), 0);
+	assert_int_equal(sim_attr_write(s, "buffer0/length", "0"), 0);
+	assert_int_equal(sim_attr_u64(s, "buffer0/length", &v), 0);
+	assert_int_equal(v, 4194304);
+	assert_int_equal(sim_attr_write(s, "buffer0/length", "4194305"), 0);
+	assert_int_equal(sim_attr_u64(s, "buffer0/length", &v), 0);
+	assert_int_equal(v, 4194304);
+	assert_int_equal(sim_attr_write(s, "buffer0/length", "1"), 0);
+	assert_int_equal(sim_attr_u64(s, "buffer0/length", &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(sim_attr_u64(s, "buffer0/overruns", &v), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_attributes, setup_unthrottled, teardown),
 		cmocka_unit_test_setup_teardown(test_heap_1gib, setup_unthrottled, teardown),
 		cmocka_unit_test_setup_teardown(test_udmabuf_1gib, setup_unthrottled, teardown),
 		cmocka_unit_test_setup_teardown(test_channel_subset, setup_unthrottled, teardown),
