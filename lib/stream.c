@@ -253,7 +253,12 @@ IIOS_API struct iios_stream *iios_stream_open(struct iios_buffer *buf,
 		s->blocks[i].sync_fd = -1;
 	}
 
-	/* Take the buffer: stop it, choose the scan elements, get its fd. */
+	/* Take the buffer: get its fd first, which is exclusive (EBUSY while
+	 * another process has it), so a busy buffer is left untouched; then
+	 * stop it and choose the scan elements. */
+	r = open_buffer_fd(s, ctx);
+	if (r)
+		goto fail;
 	r = iios_write_file(buf->dirfd, "enable", "0");
 	if (r < 0) {
 		r = iios_err_set(&ctx->err, -r, "%s: disabling buffer%u: writing %s/enable",
@@ -261,9 +266,6 @@ IIOS_API struct iios_stream *iios_stream_open(struct iios_buffer *buf,
 		goto fail;
 	}
 	r = write_scan_elements(s, ctx);
-	if (r)
-		goto fail;
-	r = open_buffer_fd(s, ctx);
 	if (r)
 		goto fail;
 

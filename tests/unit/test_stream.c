@@ -381,6 +381,24 @@ static void test_forced_dmabuf_and_errors(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/* An open that cannot get the buffer fd (busy elsewhere, no node) leaves the
+ * buffer's enable and scan elements as they were: another process may be
+ * streaming from it. */
+static void test_failed_open_leaves_buffer_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct iios_buffer *buf = iios_device_buffer(iios_context_find_device(f->ctx, "nodev"), 0);
+	struct iios_channel *ch = iios_buffer_channel(buf, 0);
+	struct iios_stream_params p = { .block_scans = 4 };
+
+	fs_write(f->root, "sys/iio:device2/buffer1/enable", "1\n");
+	fs_write(f->root, "sys/iio:device2/buffer1/in_voltage0_en", "1\n");
+	assert_null(iios_stream_open(buf, &ch, 1, &p));
+	assert_int_equal(errno, ENOENT);
+	assert_string_equal(fs_read(f->root, "sys/iio:device2/buffer1/enable"), "1\n");
+	assert_string_equal(fs_read(f->root, "sys/iio:device2/buffer1/in_voltage0_en"), "1\n");
+}
+
 static void test_output_stream(void **state)
 {
 	struct fixture *f = *state;
@@ -502,6 +520,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timeout_keeps_partial_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_from_other_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forced_dmabuf_and_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_open_leaves_buffer_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_layout_and_conversion, setup, teardown),
 	};
