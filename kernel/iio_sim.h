@@ -68,6 +68,13 @@ struct sim_engine {
  * @attach:	the dma-buf attachment
  * @map:	kernel mapping of the whole DMABUF, from dma_buf_vmap()
  * @req:	preallocated request, used unless @req_busy
+ * @req.entry:	in sim_buffer.queue
+ * @req.block:	the block it transfers to or from
+ * @req.fence:	the core's fence, with a reference of our own
+ * @req.sgt:	the attachment's mapping, for cache maintenance
+ * @req.size:	bytes to transfer, from offset 0 of the DMABUF
+ * @req.offset:	bytes transferred so far (engine only)
+ * @req.cyclic:	restart at offset 0 when done (output buffers)
  * @req_busy:	@req is queued (protected by sim_buffer.list_lock)
  */
 struct sim_block {
@@ -86,6 +93,11 @@ struct sim_block {
 	bool req_busy;
 };
 
+/**
+ * enum sim_buffer_mode - what the engine fills while the buffer is enabled
+ * @SIM_MODE_FILEIO:	the ring that read() drains
+ * @SIM_MODE_DMABUF:	the queued DMABUF requests
+ */
 enum sim_buffer_mode {
 	SIM_MODE_FILEIO,
 	SIM_MODE_DMABUF,

@@ -197,6 +197,8 @@ static const struct iio_chan_spec sim_adc_channels[SIM_ADC_CHANNELS] = {
  * @parent:	parent device; DMABUFs are attached to it, so it must have
  *		a DMA mask
  * @dmabuf:	offer the DMABUF interface on buffer0
+ *
+ * Return: the device, or an ERR_PTR() on failure.
  */
 struct sim_adc *sim_adc_create(struct device *parent, bool dmabuf)
 {

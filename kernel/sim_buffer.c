@@ -116,8 +116,10 @@ static size_t sim_ring_used(struct sim_buffer *sb)
  * @sb:		the buffer
  * @data:	set to the start of that memory
  *
- * Called by the engine thread only. Returns the number of bytes available at
- * @data, a multiple of the scan size, or 0 if there is none.
+ * Called by the engine thread only.
+ *
+ * Return: the number of bytes available at @data, a multiple of the scan
+ * size, or 0 if there is none.
  */
 size_t sim_buffer_peek(struct sim_buffer *sb, void **data)
 {
@@ -150,6 +152,8 @@ size_t sim_buffer_peek(struct sim_buffer *sb, void **data)
 /**
  * sim_buffer_ready() - whether sim_buffer_peek() would find memory
  * @sb:		the buffer
+ *
+ * Return: true if the engine can move scans now.
  */
 bool sim_buffer_ready(struct sim_buffer *sb)
 {
@@ -545,8 +549,8 @@ static const struct iio_buffer_access_funcs sim_buffer_access_fileio = {
  * @ops:	device side of the engine
  * @priv:	argument of @ops
  *
- * Returns the buffer with one reference, to be dropped with iio_buffer_put()
- * after sim_buffer_kill() and the device's unregistration.
+ * Return: the buffer with one reference, to be dropped with iio_buffer_put()
+ * after sim_buffer_kill() and the device's unregistration; or an ERR_PTR().
  */
 struct sim_buffer *sim_buffer_alloc(struct device *dma_dev,
 				    enum iio_buffer_direction dir, bool dmabuf,

@@ -150,6 +150,8 @@ void sim_engine_init(struct sim_engine *eng, const struct sim_engine_ops *ops,
  * sim_engine_start() - start moving scans, from sequence number 0
  * @eng:	the engine, stopped
  * @scan_mask:	active scan mask of the buffer
+ *
+ * Return: 0, or a negative errno from the device or the thread creation.
  */
 int sim_engine_start(struct sim_engine *eng, const unsigned long *scan_mask)
 {
@@ -199,8 +201,10 @@ void sim_engine_set_rate(struct sim_engine *eng, u32 rate)
 }
 
 /**
- * sim_engine_get_rate() - the scan rate, 0 for unthrottled
+ * sim_engine_get_rate() - the scan rate
  * @eng:	the engine
+ *
+ * Return: scans per second, 0 for unthrottled.
  */
 u32 sim_engine_get_rate(struct sim_engine *eng)
 {
