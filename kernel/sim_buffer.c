@@ -489,6 +489,7 @@ static void sim_buffer_release(struct iio_buffer *buffer)
 	struct sim_buffer *sb = to_sim_buffer(buffer);
 
 	WARN_ON(!list_empty(&sb->queue));
+	put_device(sb->dma_dev);
 	kvfree(sb->ring);
 	mutex_destroy(&sb->read_lock);
 	mutex_destroy(&sb->lock);
@@ -542,8 +543,8 @@ static const struct iio_buffer_access_funcs sim_buffer_access_fileio = {
 
 /**
  * sim_buffer_alloc() - allocate a buffer and its engine
- * @dma_dev:	device DMABUFs get attached to; must have a DMA mask and
- *		outlive the buffer
+ * @dma_dev:	device DMABUFs get attached to; must have a DMA mask. The
+ *		buffer holds a reference on it until released.
  * @dir:	IIO_BUFFER_DIRECTION_IN or _OUT
  * @dmabuf:	offer the DMABUF interface
  * @ops:	device side of the engine
@@ -569,7 +570,12 @@ struct sim_buffer *sim_buffer_alloc(struct device *dma_dev,
 				     &sim_buffer_access_fileio;
 	sb->buffer.attrs = sim_buffer_attrs;
 	sb->buffer.length = SIM_BUFFER_DEF_LENGTH;
-	sb->dma_dev = dma_dev;
+	/*
+	 * The core calls get_dma_dev on an open buffer fd even after the
+	 * device was unregistered, which drops the IIO device's reference on
+	 * its parent: keep our own.
+	 */
+	sb->dma_dev = get_device(dma_dev);
 	mutex_init(&sb->lock);
 	mutex_init(&sb->read_lock);
 	spin_lock_init(&sb->list_lock);
