@@ -253,6 +253,9 @@ static void test_reopen_reattach(void **state)
 		close_buffer(f);
 		assert_int_equal(wait_refcnt(f->refcnt), f->refcnt);
 		assert_int_equal(sim_open_buffer(&f->s), 0);
+		/* the new fd has no attachment */
+		assert_int_equal(iio_dmabuf_enqueue(f->s.buf_fd, f->fd[0], SCAN, 0), -EPERM);
+		assert_int_equal(iio_dmabuf_detach(f->s.buf_fd, f->fd[0]), -EPERM);
 	}
 }
 
