@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* iiostream pipe: device to device (ADC -> DAC), blocks passed as DMABUFs, zero copies. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+static const char help[] =
+	"usage: iiostream pipe SRC DST [-n SAMPLES | -t SECONDS]\n"
+	"                      [--block-size BYTES] [--blocks K]\n"
+	"\n"
+	"Stream every channel of SRC's first input buffer into DST's first output\n"
+	"buffer. Each block SRC fills is queued on DST as the same DMABUF: the CPU\n"
+	"never touches or copies the data. Both devices need DMABUF support and the\n"
+	"same scan size. Runs until -n samples or -t seconds, or until interrupted.\n"
+	"\n"
+	"  -n, --samples N      stop after N scans\n"
+	"  -t, --seconds S      stop after S seconds\n"
+	"  --block-size BYTES   block size, rounded down to whole scans\n"
+	"  --blocks K           blocks in flight, 1..4096 (default 4)\n"
+	"  -h, --help           this text\n";
+
+struct end {
+	struct iios_device *dev;
+	struct iios_buffer *buf;
+	struct iios_channel **chans;
+	size_t n, scan_bytes;
+	struct iios_stream *s;
+};
+
+static int pick(struct tool *t, const char *key, bool output, struct end *e)
+{
+	e->dev = tool_device(t, key);
+	if (!e->dev || tool_select(t, e->dev, output, NULL, 0, &e->buf, &e->chans, &e->n))
+		return -1;
+	e->scan_bytes = tool_scan_bytes(e->chans, e->n);
+	return e->scan_bytes ? 0 : -1;
+}
+
+int cmd_pipe(struct tool *t, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "samples", required_argument, NULL, 'n' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ "block-size", required_argument, NULL, 'B' },
+		{ "blocks", required_argument, NULL, 'K' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 } };
+	struct geometry g = { .backend = IIOS_BACKEND_DMABUF };
+	struct summary sum = { .overruns = -1, .underruns = -1 };
+	struct end src = { 0 }, dst = { 0 };
+	struct limit lim = { 0 };
+	uint64_t scans = 0;
+	struct iios_stream_stats in_st;
+	struct progress pg;
+	size_t block_scans;
+	char extra[128];
+	int opt, r, ret = EXIT_RUNTIME;
+
+	while ((opt = getopt_long(argc, argv, "n:t:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n': case 't':
+			if (limit_option(t, opt, optarg, &lim))
+				return EXIT_USAGE;
+			break;
+		default:
+			if ((r = common_option(t, opt, optarg, &g, help)) >= 0)
+				return r;
+		}
+	}
+	if (argc - optind != 2)
+		return tool_usage_err(t, "need SRC and DST devices");
+	if (lim.samples && lim.seconds)
+		return tool_usage_err(t, "give -n SAMPLES or -t SECONDS, not both");
+	if (pick(t, argv[optind], false, &src) || pick(t, argv[optind + 1], true, &dst))
+		goto out;
+	if (src.scan_bytes != dst.scan_bytes) {
+		tool_err(t, "scans differ: %s has %zu-byte scans, %s %zu-byte scans", argv[optind],
+			 src.scan_bytes, argv[optind + 1], dst.scan_bytes);
+		goto out;
+	}
+	block_scans = geom_block_scans(t, &g, src.dev, src.scan_bytes, lim.samples);
+	if (!block_scans)
+		goto out;
+	tool_signals_install();
+	/* The output first: if it is busy or lacks DMABUF, the ADC is never started. */
+	dst.s = tool_stream_open(t, dst.buf, dst.chans, dst.n, block_scans, &(struct geometry){
+					 .blocks = 1, .backend = IIOS_BACKEND_DMABUF },
+				 IIOS_STREAM_NO_CPU_ACCESS);
+	if (!dst.s)
+		goto out;
+	tool_watch(dst.s);
+	src.s = tool_stream_open(t, src.buf, src.chans, src.n, block_scans, &g,
+				 IIOS_STREAM_NO_CPU_ACCESS);
+	if (!src.s)
+		goto out;
+	tool_watch(src.s);
+
+	progress_start(&pg, lim.samples * src.scan_bytes, lim.seconds);
+	limit_start(&lim);
+	ret = EXIT_OK;
+	while (!tool_interrupted && (!lim.samples || scans < lim.samples)) {
+		int timeout = limit_wait_ms(&lim);
+		struct iios_block *b;
+		size_t bytes;
+
+		if (timeout < 0)
+			break;
+		r = iios_stream_get_block(src.s, timeout, &b);
+		if (r == -ETIMEDOUT)
+			continue;
+		if (r == -ECANCELED)
+			break;
+		if (r) {
+			tool_err(t, "%s", iios_stream_last_error(src.s));
+			ret = EXIT_RUNTIME;
+			break;
+		}
+		bytes = iios_block_bytes_used(b);
+		if (lim.samples && bytes / src.scan_bytes > lim.samples - scans)
+			bytes = (size_t)(lim.samples - scans) * src.scan_bytes;
+		r = iios_block_forward(b, dst.s, bytes);
+		if (r && r != -ECANCELED) {
+			tool_err(t, "%s", iios_stream_last_error(dst.s));
+			ret = EXIT_RUNTIME;
+			break;
+		}
+		scans += bytes / src.scan_bytes;
+		/* The kernel makes the ADC wait for the DAC's read of this DMABUF. */
+		r = iios_stream_release_block(src.s, b);
+		if (r) {
+			tool_err(t, "%s", iios_stream_last_error(src.s));
+			ret = EXIT_RUNTIME;
+			break;
+		}
+		progress_update(&pg, scans * src.scan_bytes, -1);
+	}
+	progress_end(&pg);
+	sum.seconds = tool_now() - pg.t0;
+	summary_from_stream(&sum, dst.s);
+	sum.output = true;
+	sum.bytes = scans * src.scan_bytes;
+	if (!iios_stream_get_stats(src.s, &in_st)) {
+		snprintf(extra, sizeof(extra), "%lld source overruns", in_st.overruns);
+		sum.extra = in_st.overruns >= 0 ? extra : NULL;
+		sum.block_errors += in_st.block_errors;
+	}
+	sum.interrupted = tool_interrupted;
+out:
+	/* Source first: its close waits for nothing; then the sink. */
+	if (src.s) {
+		tool_unwatch(src.s);
+		iios_stream_close(src.s);
+	}
+	if (dst.s) {
+		tool_unwatch(dst.s);
+		iios_stream_close(dst.s);
+		summary_print(t, &sum);
+	}
+	free(src.chans);
+	free(dst.chans);
+	if (tool_interrupted && ret == EXIT_OK)
+		ret = EXIT_INTERRUPTED;
+	return ret;
+}
