@@ -110,8 +110,9 @@ static const struct run *find(const struct run *runs, size_t n, enum iios_backen
 }
 
 static void print_json(const struct iios_device *dev, size_t nchans, size_t scan_bytes,
-		       double seconds, unsigned int blocks, double membw, const struct syscount *sc,
-		       const struct run *runs, size_t nsizes)
+		       double seconds, unsigned int blocks, double membw, double bw_memset,
+		       double bw_store, const struct syscount *sc, const struct run *runs,
+		       size_t nsizes)
 {
 	struct json j;
 
@@ -124,6 +125,8 @@ static void print_json(const struct iios_device *dev, size_t nchans, size_t scan
 	json_num(&j, "seconds_per_run", seconds);
 	json_uint(&j, "blocks", blocks);
 	json_num(&j, "memory_write_mib_s", membw);
+	json_num(&j, "memory_write_memset_mib_s", bw_memset);
+	json_num(&j, "memory_write_store64_mib_s", bw_store);
 	json_str(&j, "syscalls_unavailable", sc->fd < 0 ? sc->why : NULL);
 	json_arr(&j, "runs");
 	for (size_t i = 0; i < 2 * nsizes; i++) {
@@ -173,12 +176,14 @@ static void print_json(const struct iios_device *dev, size_t nchans, size_t scan
 }
 
 static void print_table(const struct iios_device *dev, size_t nchans, size_t scan_bytes,
-			double seconds, unsigned int blocks, double membw,
-			const struct syscount *sc, const struct run *runs, size_t nsizes)
+			double seconds, unsigned int blocks, double membw, double bw_memset,
+			double bw_store, const struct syscount *sc, const struct run *runs,
+			size_t nsizes)
 {
 	printf("%s: %zu channels, %zu-byte scans, %u blocks, %.1f s per run\n", tool_devdesc(dev),
 	       nchans, scan_bytes, blocks, seconds);
-	printf("memory write bandwidth (one core, memset): %.0f MiB/s\n", membw);
+	printf("memory write bandwidth (one core): %.0f MiB/s (memset %.0f, 64-bit stores %.0f)\n",
+	       membw, bw_memset, bw_store);
 	if (sc->fd < 0)
 		printf("syscalls per block: unavailable: %s\n", sc->why);
 	printf("%10s %-7s %10s %12s %10s %10s %8s %7s\n", "block", "backend", "MiB/s", "samples/s",
@@ -227,7 +232,7 @@ int cmd_bench(struct tool *t, int argc, char **argv)
 	struct run runs[2 * MAX_SIZES];
 	struct summary sum = { .overruns = 0, .underruns = -1 };
 	struct iios_channel **chans = NULL;
-	double seconds = 1, membw;
+	double seconds = 1, membw, bw_memset, bw_store;
 	unsigned int blocks = 4;
 	bool as_json = false;
 	struct iios_device *dev;
@@ -273,7 +278,7 @@ int cmd_bench(struct tool *t, int argc, char **argv)
 	}
 	tool_signals_install();
 	t0 = tool_now();
-	membw = measure_memory_write_mib_s(0.5);
+	membw = measure_memory_write_mib_s(0.5, &bw_memset, &bw_store);
 	syscount_open(&sc);
 	memset(runs, 0, sizeof(runs));
 	for (size_t i = 0; i < nsizes && !tool_interrupted; i++) {
@@ -299,9 +304,11 @@ int cmd_bench(struct tool *t, int argc, char **argv)
 	}
 	if (!tool_interrupted) {
 		if (as_json)
-			print_json(dev, nchans, scan_bytes, seconds, blocks, membw, &sc, runs, nsizes);
+			print_json(dev, nchans, scan_bytes, seconds, blocks, membw, bw_memset, bw_store,
+				   &sc, runs, nsizes);
 		else
-			print_table(dev, nchans, scan_bytes, seconds, blocks, membw, &sc, runs, nsizes);
+			print_table(dev, nchans, scan_bytes, seconds, blocks, membw, bw_memset, bw_store,
+				    &sc, runs, nsizes);
 	}
 	syscount_close(&sc);
 	sum.seconds = tool_now() - t0;

@@ -248,8 +248,8 @@ int cmd_capture(struct tool *t, int argc, char **argv)
 			tool_err(t, "%s", iios_stream_last_error(c.s));
 			goto done;
 		}
-		if (pg.on) {
-			struct iios_stream_stats st;
+		if (progress_due(&pg)) {
+			struct iios_stream_stats st; /* reads sysfs: not on every block */
 
 			iios_stream_get_stats(c.s, &st);
 			progress_update(&pg, c.out.written, st.overruns);

@@ -17,17 +17,20 @@ void progress_start(struct progress *p, uint64_t total_bytes, double total_secon
 	p->total_seconds = total_seconds;
 }
 
+bool progress_due(const struct progress *p)
+{
+	return p->on && tool_now() - p->last >= 0.25;
+}
+
 void progress_update(struct progress *p, uint64_t bytes, long long drops)
 {
 	double now, el, rate, eta = -1;
 	char line[160], dr[32] = "";
 	int w;
 
-	if (!p->on)
+	if (!progress_due(p))
 		return;
 	now = tool_now();
-	if (now - p->last < 0.25)
-		return;
 	p->last = now;
 	el = now - p->t0;
 	rate = el > 0 ? (double)bytes / el : 0;

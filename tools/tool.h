@@ -154,6 +154,8 @@ struct progress {
 	int width;		/* of the last line, to clear it */
 };
 void progress_start(struct progress *p, uint64_t total_bytes, double total_seconds);
+/* True when a redraw is due (a terminal, and 250 ms since the last one). */
+bool progress_due(const struct progress *p);
 /* Redraw at most 4 times a second: bytes, rate, drops, ETA. */
 void progress_update(struct progress *p, uint64_t bytes, long long drops);
 void progress_end(struct progress *p);

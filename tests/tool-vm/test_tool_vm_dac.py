@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""iiostream play/pipe against iio-sim's sim-dac, inside vm/run (suite 'kernel').
+
+Skips (exit status 77) while iio-sim has no sim-dac. What the DAC did with
+the data (its loopback) is not checked yet: the sim-dac interface does not
+exist at the time of writing; what is checked is that every byte was handed
+to the device, the exit statuses and that nothing is left enabled.
+
+usage: test_tool_vm_dac.py PATH/TO/iiostream
+"""
+import os
+import re
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vmtool  # noqa: E402
+from vmtool import DeviceTest, devices, popen, run  # noqa: E402
+
+
+class TestDac(DeviceTest):
+    NAME = "sim-dac"
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="iios-tool-vm-")
+        rc, out, err = run(["list", "--json", "--no-probe", "sim-dac"])
+        self.file = os.path.join(self.tmp, "counter")
+        # One second of scans of the DAC's layout at its rate is plenty.
+        with open(self.file, "wb") as f:
+            f.write(b"".join(struct.pack("<Q", i) for i in range(65536)))
+
+    def tearDown(self):
+        subprocess.run(["rm", "-rf", self.tmp])
+        self.assertEqual(self.enabled(), "0", "buffer left enabled")
+
+    def play(self, backend):
+        rc, _, err = run(["play", "sim-dac", "-i", self.file, "--backend", backend])
+        self.assertEqual(rc, 0, err)
+        m = re.search(r"(?m)^iiostream play: (\d+) bytes in .*, (\d+|n/a) underruns, (\w+)", err)
+        self.assertIsNotNone(m, err)
+        self.assertEqual(int(m.group(1)), os.path.getsize(self.file) // 8 * 8)
+        self.assertEqual(m.group(3), backend)
+
+    def test_play_dmabuf(self):
+        self.play("dmabuf")
+
+    def test_play_fileio(self):
+        self.play("fileio")
+
+    def test_cyclic_until_sigint(self):
+        p = popen(["play", "sim-dac", "-i", self.file, "--cyclic"])
+        time.sleep(1.5)
+        self.assertIsNone(p.poll(), "cyclic play ended by itself")
+        self.assertEqual(self.enabled(), "1")
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=10)
+        err = err.decode()
+        self.assertEqual(p.returncode, 130, err)
+        self.assertRegex(err, r"(?m)^iiostream play: .*, dmabuf, interrupted\n\Z")
+
+    def test_pipe_adc_to_dac(self):
+        adc = devices()["sim-adc"]["id"]
+        rc, _, err = run(["pipe", "sim-adc", "sim-dac", "-n", "1M"])
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(err, r"(?m)^iiostream pipe: %d bytes in " % (8 << 20))
+        self.assertEqual(vmtool.sysfs(adc, "buffer0/enable"), "0")
+
+
+if __name__ == "__main__":
+    vmtool.TOOL = os.path.abspath(sys.argv.pop(1))
+    if "sim-dac" not in devices():
+        print("SKIP: iio-sim has no sim-dac device (yet)")
+        sys.exit(77)
+    unittest.main(verbosity=2)
