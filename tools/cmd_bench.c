@@ -316,7 +316,7 @@ int cmd_bench(struct tool *t, int argc, char **argv)
 	summary_print(t, &sum);
 	free(chans);
 	if (tool_interrupted)
-		return EXIT_INTERRUPTED;
+		return EXIT_INTERRUPTED + tool_interrupted;
 	if (!ok) {
 		tool_err(t, "no run succeeded");
 		return EXIT_RUNTIME;

@@ -186,7 +186,11 @@ int cmd_capture(struct tool *t, int argc, char **argv)
 			cols += iios_channel_scan_type(c.chans[i])->repeat;
 		c.vals_n = cols * block_scans;
 		c.vals = malloc(c.vals_n * sizeof(*c.vals));
-		c.text_size = (cols * 26 + 2) * (block_scans + 1) + 64 * cols;
+		/* A value is at most 17 characters ("%.10g"), plus a comma. */
+		c.text_size = (cols * 26 + 2) * block_scans;
+		for (size_t i = 0; i < c.nchans; i++)
+			c.text_size += (strlen(iios_channel_id(c.chans[i])) + 16) *
+				       iios_channel_scan_type(c.chans[i])->repeat;
 		c.text = malloc(c.text_size);
 		if (!c.vals || !c.text) {
 			tool_err(t, "out of memory for %zu CSV lines", block_scans);
@@ -280,6 +284,6 @@ out:
 	free(c.text);
 	free(c.vals);
 	if (tool_interrupted && ret == EXIT_OK)
-		ret = EXIT_INTERRUPTED;
+		ret = EXIT_INTERRUPTED + tool_interrupted;
 	return ret;
 }

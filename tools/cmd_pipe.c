@@ -162,6 +162,6 @@ out:
 	free(src.chans);
 	free(dst.chans);
 	if (tool_interrupted && ret == EXIT_OK)
-		ret = EXIT_INTERRUPTED;
+		ret = EXIT_INTERRUPTED + tool_interrupted;
 	return ret;
 }

@@ -116,7 +116,7 @@ static int play_cyclic(struct tool *t, struct input *in, struct iios_buffer *buf
 	summary_from_stream(sum, s);
 	tool_unwatch(s);
 	iios_stream_close(s);
-	return tool_interrupted && !r ? EXIT_INTERRUPTED : EXIT_RUNTIME;
+	return tool_interrupted && !r ? EXIT_INTERRUPTED + tool_interrupted : EXIT_RUNTIME;
 }
 
 static int stream_failed(const struct tool *t, struct iios_stream *s, struct progress *pg)
@@ -199,7 +199,7 @@ static int play_stream(struct tool *t, struct input *in, struct iios_stream *s, 
 			break;
 	}
 	progress_end(&pg);
-	return tool_interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+	return tool_interrupted ? EXIT_INTERRUPTED + tool_interrupted : EXIT_OK;
 }
 
 int cmd_play(struct tool *t, int argc, char **argv)

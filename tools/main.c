@@ -32,7 +32,7 @@ static const char usage_text[] =
 	"  --dev-root DIR    device nodes (default $IIOSTREAM_DEV_ROOT, else /dev)\n"
 	"\n"
 	"'iiostream COMMAND --help' describes a command. Exit status: 0 success,\n"
-	"1 runtime error, 2 usage error, 130 interrupted. See iiostream(1).\n";
+	"1 runtime error, 2 usage error, 130 interrupted (Ctrl-C). See iiostream(1).\n";
 
 static const struct {
 	const char *name;

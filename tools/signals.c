@@ -15,8 +15,7 @@ static struct iios_stream *volatile watched[2];
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	tool_interrupted = 1;
+	tool_interrupted = sig;
 	for (size_t i = 0; i < 2; i++)
 		if (watched[i])
 			iios_stream_cancel(watched[i]); /* one write() to an eventfd */

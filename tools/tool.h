@@ -16,7 +16,7 @@ enum {
 	EXIT_OK = 0,
 	EXIT_RUNTIME = 1,	/* the system said no: device, channel, file, kernel */
 	EXIT_USAGE = 2,		/* the command line alone is wrong */
-	EXIT_INTERRUPTED = 130,	/* SIGINT or SIGTERM: stopped cleanly */
+	EXIT_INTERRUPTED = 128,	/* + the signal: 130 after SIGINT, 143 after SIGTERM */
 };
 
 /* One run of the tool. */
@@ -116,6 +116,7 @@ struct iios_stream *tool_stream_open(struct tool *t, struct iios_buffer *buf,
 				     size_t block_scans, const struct geometry *g, unsigned int flags);
 
 /* ---- signals (signals.c) ---- */
+/* The signal that stopped the run (SIGINT, SIGTERM), else 0. */
 extern volatile sig_atomic_t tool_interrupted;
 /* SIGINT/SIGTERM set tool_interrupted and cancel the watched streams; SIGPIPE ignored. */
 void tool_signals_install(void);

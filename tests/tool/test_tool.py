@@ -8,6 +8,7 @@ import json
 import os
 import pty
 import random
+import re
 import signal
 import struct
 import subprocess
@@ -407,6 +408,18 @@ class TestCapture(Base):
         self.assertEqual(self.t.read("iio:device0/buffer0/enable").strip(), "0")
 
 
+    def test_sigterm_without_data(self):
+        p = subprocess.Popen([TOOL, "capture", "sim-adc", "-n", "100", "-o", self.path("t")],
+                             env=self.env, stderr=subprocess.PIPE)
+        time.sleep(0.5)
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=10)
+        err = err.decode()
+        self.assertEqual(p.returncode, 143, err)
+        self.assertRegex(err, r"(?m)^iiostream capture: 0 bytes in .*, interrupted\n\Z")
+        self.assertEqual(self.t.read("iio:device0/buffer0/enable").strip(), "0")
+
+
 class TestPlayPipe(Base):
     def setUp(self):
         super().setUp()
@@ -424,6 +437,21 @@ class TestPlayPipe(Base):
         self.assertEqual(rc, 0, err)
         self.assertEqual(got, counter_scans(0, 5000) * 2)
         self.assertRegex(err, r"iiostream play: 80000 bytes in .* 0 underruns, fileio\n$")
+        self.assertEqual(self.t.read("iio:device1/buffer0/enable").strip(), "0")
+
+    def test_play_sigint_while_the_device_is_full(self):
+        # Nobody drains the FIFO: write() waits for room until Ctrl-C.
+        p = subprocess.Popen([TOOL, "play", "sim-dac", "-i", self.data, "--repeat", "1000",
+                              "--block-size", "4k"],
+                             env=self.env, stderr=subprocess.PIPE)
+        time.sleep(0.7)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=10)
+        err = err.decode()
+        self.assertEqual(p.returncode, 130, err)
+        m = re.search(r"(?m)^iiostream play: (\d+) bytes in .*, fileio, interrupted\n\Z", err)
+        self.assertIsNotNone(m, err)
+        self.assertGreater(int(m.group(1)), 0)
         self.assertEqual(self.t.read("iio:device1/buffer0/enable").strip(), "0")
 
     def test_play_stdin_and_trailing_partial_scan(self):
