@@ -9,15 +9,20 @@
 
 static const char help[] =
 	"usage: iiostream pipe SRC DST [-n SAMPLES | -t SECONDS]\n"
+	"                      [--src-channels LIST] [--dst-channels LIST]\n"
 	"                      [--block-size BYTES] [--blocks K]\n"
 	"\n"
-	"Stream every channel of SRC's first input buffer into DST's first output\n"
-	"buffer. Each block SRC fills is queued on DST as the same DMABUF: the CPU\n"
-	"never touches or copies the data. Both devices need DMABUF support and the\n"
-	"same scan size. Runs until -n samples or -t seconds, or until interrupted.\n"
+	"Stream SRC's first input buffer into DST's first output buffer. Each block\n"
+	"SRC fills is queued on DST as the same DMABUF: the CPU never touches or\n"
+	"copies the data. Both devices need DMABUF support and the same scan size.\n"
+	"By default every channel of DST, and of SRC as many channels (in scan\n"
+	"order) as give DST's scan size. Runs until -n samples or -t seconds, or\n"
+	"until interrupted.\n"
 	"\n"
-	"  -n, --samples N      stop after N scans\n"
-	"  -t, --seconds S      stop after S seconds\n"
+	"  -n, --samples N        stop after N scans\n"
+	"  -t, --seconds S        stop after S seconds\n"
+	"  --src-channels LIST    SRC channels, comma-separated (voltage0,voltage1)\n"
+	"  --dst-channels LIST    DST channels, comma-separated\n"
 	"  --block-size BYTES   block size, rounded down to whole scans\n"
 	"  --blocks K           blocks in flight, 1..4096 (default 4)\n"
 	"  -h, --help           this text\n";
@@ -30,13 +35,43 @@ struct end {
 	struct iios_stream *s;
 };
 
-static int pick(struct tool *t, const char *key, bool output, struct end *e)
+/* The device @p key and its channels: the comma-separated @p list, or all. */
+static int pick(struct tool *t, const char *key, bool output, const char *list, struct end *e)
 {
-	e->dev = tool_device(t, key);
-	if (!e->dev || tool_select(t, e->dev, output, NULL, 0, &e->buf, &e->chans, &e->n))
+	char *copy = list ? strdup(list) : NULL, *names[64], *save = NULL;
+	size_t n = 0;
+	int r = -1;
+
+	if (list && !copy) {
+		tool_err(t, "out of memory");
 		return -1;
-	e->scan_bytes = tool_scan_bytes(e->chans, e->n);
-	return e->scan_bytes ? 0 : -1;
+	}
+	for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && n < 64;
+	     tok = strtok_r(NULL, ",", &save))
+		names[n++] = tok;
+	e->dev = tool_device(t, key);
+	if (e->dev && !tool_select(t, e->dev, output, names, n, &e->buf, &e->chans, &e->n)) {
+		e->scan_bytes = tool_scan_bytes(e->chans, e->n);
+		r = e->scan_bytes ? 0 : -1;
+	}
+	free(copy);
+	return r;
+}
+
+/* SRC with all its channels but scans larger than DST's: its first channels
+ * (scan order) whose scans are DST's size, if there are such. */
+static void match_scan(const struct tool *t, struct end *src, const struct end *dst)
+{
+	for (size_t k = 1; k < src->n; k++) {
+		if (tool_scan_bytes(src->chans, k) != dst->scan_bytes)
+			continue;
+		src->n = k;
+		src->scan_bytes = dst->scan_bytes;
+		tool_err(t, "note: using the first %zu channels of %s (from %s), for %zu-byte scans "
+			 "like %s", k, tool_devdesc(src->dev), iios_channel_id(src->chans[0]),
+			 dst->scan_bytes, iios_device_id(dst->dev));
+		return;
+	}
 }
 
 int cmd_pipe(struct tool *t, int argc, char **argv)
@@ -46,12 +81,15 @@ int cmd_pipe(struct tool *t, int argc, char **argv)
 		{ "seconds", required_argument, NULL, 't' },
 		{ "block-size", required_argument, NULL, 'B' },
 		{ "blocks", required_argument, NULL, 'K' },
+		{ "src-channels", required_argument, NULL, 'S' },
+		{ "dst-channels", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 } };
 	struct geometry g = { .backend = IIOS_BACKEND_DMABUF };
 	struct summary sum = { .overruns = -1, .underruns = -1 };
 	struct end src = { 0 }, dst = { 0 };
 	struct limit lim = { 0 };
+	const char *src_list = NULL, *dst_list = NULL;
 	uint64_t scans = 0;
 	struct iios_stream_stats in_st;
 	struct progress pg;
@@ -65,6 +103,8 @@ int cmd_pipe(struct tool *t, int argc, char **argv)
 			if (limit_option(t, opt, optarg, &lim))
 				return EXIT_USAGE;
 			break;
+		case 'S': src_list = optarg; break;
+		case 'D': dst_list = optarg; break;
 		default:
 			if ((r = common_option(t, opt, optarg, &g, help)) >= 0)
 				return r;
@@ -74,11 +114,18 @@ int cmd_pipe(struct tool *t, int argc, char **argv)
 		return tool_usage_err(t, "need SRC and DST devices");
 	if (lim.samples && lim.seconds)
 		return tool_usage_err(t, "give -n SAMPLES or -t SECONDS, not both");
-	if (pick(t, argv[optind], false, &src) || pick(t, argv[optind + 1], true, &dst))
+	if ((src_list && strspn(src_list, ",") == strlen(src_list)) ||
+	    (dst_list && strspn(dst_list, ",") == strlen(dst_list)))
+		return tool_usage_err(t, "empty channel list");
+	if (pick(t, argv[optind], false, src_list, &src) ||
+	    pick(t, argv[optind + 1], true, dst_list, &dst))
 		goto out;
+	if (src.scan_bytes > dst.scan_bytes && !src_list)
+		match_scan(t, &src, &dst);
 	if (src.scan_bytes != dst.scan_bytes) {
-		tool_err(t, "scans differ: %s has %zu-byte scans, %s %zu-byte scans", argv[optind],
-			 src.scan_bytes, argv[optind + 1], dst.scan_bytes);
+		tool_err(t, "scans differ: %s has %zu-byte scans, %s %zu-byte scans; choose channels with --src-channels/--dst-channels",
+			 tool_devdesc(src.dev), src.scan_bytes, iios_device_id(dst.dev),
+			 dst.scan_bytes);
 		goto out;
 	}
 	block_scans = geom_block_scans(t, &g, src.dev, src.scan_bytes, lim.samples);

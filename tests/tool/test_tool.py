@@ -497,6 +497,24 @@ class TestPlayPipe(Base):
         self.assertRuntime(["pipe", "sim-adc", "nodev"], "nodev (iio:device2) has no output buffer")
         self.assertEqual(self.t.read("iio:device0/buffer0/enable").strip(), "0")
 
+    def test_pipe_channels(self):
+        self.t.device(3, "dac2", direction="out", nchans=2)
+        err = self.assertRuntime(["pipe", "sim-adc", "dac2", "-t", "1"], "IIO_BUFFER_GET_FD_IOCTL")
+        self.assertIn("note: using the first 2 channels of sim-adc (iio:device0) (from voltage0), "
+                      "for 4-byte scans like iio:device3", err)
+        self.assertRuntime(["pipe", "sim-adc", "dac2", "--src-channels", "voltage0,voltage1,voltage2"],
+                           "scans differ: sim-adc (iio:device0) has 6-byte scans, iio:device3 "
+                           "4-byte scans; choose channels with --src-channels/--dst-channels")
+        self.assertRuntime(["pipe", "sim-adc", "dac2", "--src-channels", "voltage9"],
+                           "has no input channel 'voltage9'")
+        err = self.assertRuntime(["pipe", "sim-adc", "sim-dac", "--src-channels", "voltage3",
+                                  "--dst-channels", "voltage1"], "IIO_BUFFER_GET_FD_IOCTL")
+        self.assertNotIn("note:", err)
+        rc, _, err = self.tool(["pipe", "sim-adc", "dac2", "--src-channels", ",,"])
+        self.assertEqual(rc, 2, err)
+        self.assertIn("empty channel list", err)
+        self.assertEqual(self.t.read("iio:device0/buffer0/enable").strip(), "0")
+
     def test_bench_needs_an_input(self):
         self.assertRuntime(["bench", "sim-dac"], "has no input buffer")
         self.assertRuntime(["bench", "sim-adc", "--block-sizes", "4"],
