@@ -2,6 +2,7 @@
 /* iiostream pipe: device to device (ADC -> DAC), blocks passed as DMABUFs, zero copies. */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,8 +25,10 @@ static const char help[] =
 	"  --src-channels LIST    SRC channels, comma-separated (voltage0,voltage1)\n"
 	"  --dst-channels LIST    DST channels, comma-separated\n"
 	"  --block-size BYTES   block size, rounded down to whole scans\n"
-	"  --blocks K           blocks in flight, 1..4096 (default 4)\n"
-	"  -h, --help           this text\n";
+	"  --blocks K           blocks in flight, 2..4096 (default 4)\n"
+	"  -h, --help           this text\n"
+	"\n"
+	"With -n or -t, pipe waits until DST has read the last block before it stops.\n";
 
 struct end {
 	struct iios_device *dev;
@@ -74,6 +77,16 @@ static void match_scan(const struct tool *t, struct end *src, const struct end *
 	}
 }
 
+/* Until the DAC has read the last block forwarded (its fence on the DMABUF
+ * signalled: poll POLLOUT waits for every fence), or Ctrl-C. */
+static void wait_consumed(struct iios_block *b)
+{
+	struct pollfd p = { .fd = iios_block_dmabuf_fd(b), .events = POLLOUT };
+
+	while (p.fd >= 0 && !tool_interrupted && poll(&p, 1, 500) == 0)
+		;
+}
+
 int cmd_pipe(struct tool *t, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -91,6 +104,7 @@ int cmd_pipe(struct tool *t, int argc, char **argv)
 	struct limit lim = { 0 };
 	const char *src_list = NULL, *dst_list = NULL;
 	uint64_t scans = 0;
+	struct iios_block *prev = NULL;	/* the last block forwarded */
 	struct iios_stream_stats in_st;
 	struct progress pg;
 	size_t block_scans;
@@ -114,6 +128,8 @@ int cmd_pipe(struct tool *t, int argc, char **argv)
 		return tool_usage_err(t, "need SRC and DST devices");
 	if (lim.samples && lim.seconds)
 		return tool_usage_err(t, "give -n SAMPLES or -t SECONDS, not both");
+	if (g.blocks == 1)
+		return tool_usage_err(t, "--blocks: pipe needs at least 2 (one held until the next is forwarded)");
 	if ((src_list && strspn(src_list, ",") == strlen(src_list)) ||
 	    (dst_list && strspn(dst_list, ",") == strlen(dst_list)))
 		return tool_usage_err(t, "empty channel list");
@@ -175,8 +191,10 @@ int cmd_pipe(struct tool *t, int argc, char **argv)
 			break;
 		}
 		scans += bytes / src.scan_bytes;
-		/* The kernel makes the ADC wait for the DAC's read of this DMABUF. */
-		r = iios_stream_release_block(src.s, b);
+		/* Hold the newest block, give back the one before: the kernel makes
+		 * the ADC wait for the DAC's read of a DMABUF it refills. */
+		r = prev ? iios_stream_release_block(src.s, prev) : 0;
+		prev = b;
 		if (r) {
 			tool_err(t, "%s", iios_stream_last_error(src.s));
 			ret = EXIT_RUNTIME;
@@ -184,6 +202,8 @@ int cmd_pipe(struct tool *t, int argc, char **argv)
 		}
 		progress_update(&pg, scans * src.scan_bytes, -1);
 	}
+	if (prev && ret == EXIT_OK)
+		wait_consumed(prev);
 	progress_end(&pg);
 	sum.seconds = tool_now() - pg.t0;
 	summary_from_stream(&sum, dst.s);

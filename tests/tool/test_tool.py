@@ -115,6 +115,7 @@ class TestUsage(Base):
             (["bench", "sim-adc", "--block-sizes", ","], "--block-sizes: empty list"),
             (["pipe", "sim-adc"], "need SRC and DST"),
             (["pipe", "a", "b", "-n", "1", "-t", "1"], "not both"),
+            (["pipe", "a", "b", "--blocks", "1"], "pipe needs at least 2"),
             (["attr"], "missing DEVICE"),
             (["attr", "a", "b", "c", "d", "e"], "too many arguments"),
             (["list", "--frob"], "unrecognized option"),
