@@ -75,10 +75,11 @@ def counter_scans(first, n):
 class Feeder(threading.Thread):
     """Write data into a FIFO (device node) without ever blocking for long."""
 
-    def __init__(self, path, data):
+    def __init__(self, path, data, chunk=65536, pause=0.0):
         super().__init__(daemon=True)
         self.fd = os.open(path, os.O_RDWR | os.O_NONBLOCK)
         self.data = memoryview(data)
+        self.chunk, self.pause = chunk, pause
         self.stop = threading.Event()
         self.start()
 
@@ -86,7 +87,8 @@ class Feeder(threading.Thread):
         off = 0
         while off < len(self.data) and not self.stop.is_set():
             try:
-                off += os.write(self.fd, self.data[off:off + 65536])
+                off += os.write(self.fd, self.data[off:off + self.chunk])
+                time.sleep(self.pause)
             except BlockingIOError:
                 time.sleep(0.002)
 

@@ -286,6 +286,36 @@ class TestCapture(Base):
         self.assertEqual([self.t.read("iio:device0/buffer0/in_voltage%d_en" % i)
                           for i in range(4)], ["1"] * 4)
 
+    def test_progress_on_a_terminal_only(self):
+        # 4 KiB every 50 ms for about 1.2 s: stderr a terminal shows progress.
+        f = Feeder(self.t.node(0), counter_scans(0, 12800) + bytes(1 << 16), chunk=4096,
+                   pause=0.05)
+        master, slave = pty.openpty()
+        try:
+            p = subprocess.run([TOOL, "capture", "sim-adc", "-n", "12000", "--block-size", "4k",
+                                "-o", "/dev/null"], env=self.env, stderr=slave, timeout=30)
+            os.close(slave)
+            slave = None
+            text = b""
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                text += chunk
+        finally:
+            f.close()
+            if slave is not None:
+                os.close(slave)
+            os.close(master)
+        self.assertEqual(p.returncode, 0, text)
+        text = text.decode()
+        self.assertRegex(text, r"\r[0-9.]+ MiB, [0-9.]+ MiB/s, 0 drops, ETA \d+ s")
+        # The line is cleared before the summary.
+        self.assertRegex(text, r"\r +\riiostream capture: 96000 bytes in ")
+
     def test_stdout_and_partial_last_block(self):
         data = counter_scans(0, 1000)
         rc, out, err = self.capture(["sim-adc", "-n", "700", "--block-size", "4096",
