@@ -200,6 +200,7 @@ class TestAdc(DeviceTest):
         self.assertEqual(rc, 0, err)
         doc = json.loads(out)
         self.assertEqual((doc["channels"], doc["scan_bytes"]), (4, 8))
+        self.assertIs(doc["block_status"], True)
         self.assertGreater(doc["memory_write_mib_s"], 10)
         self.assertEqual(doc["memory_write_mib_s"], max(doc["memory_write_memset_mib_s"],
                                                         doc["memory_write_store64_mib_s"]))
@@ -225,6 +226,20 @@ class TestAdc(DeviceTest):
             self.assertAlmostEqual(ratios[size], runs[("dmabuf", size)]["mib_s"] /
                                    runs[("fileio", size)]["mib_s"], delta=0.01)
         print(json.dumps(doc, indent=1), file=sys.stderr)
+
+    def test_bench_no_block_status(self):
+        if not os.path.exists("/sys/kernel/tracing/events"):
+            subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"])
+        self.rate(0)
+        rc, out, err = run(["bench", "sim-adc", "--seconds", "0.3", "--block-sizes", "256k",
+                            "--json", "--no-block-status"])
+        self.assertEqual(rc, 0, err)
+        doc = json.loads(out)
+        self.assertIs(doc["block_status"], False)
+        runs = {r["backend"]: r for r in doc["runs"]}
+        # poll, SYNC START, SYNC END, ENQUEUE
+        self.assertTrue(3.5 <= runs["dmabuf"]["syscalls_per_block"] <= 5, runs["dmabuf"])
+        self.assertTrue(1.5 <= runs["fileio"]["syscalls_per_block"] <= 3, runs["fileio"])
 
     def test_bench_table(self):
         self.rate(0)
