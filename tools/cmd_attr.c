@@ -63,13 +63,21 @@ static const char *name(const struct target *x, size_t i)
 	}
 }
 
-/* CHANNEL or bufferN of @p dev: true and @p x set if @p arg names one. */
-static bool sub_target(struct iios_device *dev, const char *arg, struct target *x)
+static bool is_buffer_name(const char *arg)
 {
 	unsigned int idx;
 	char tail;
 
-	if (sscanf(arg, "buffer%u%c", &idx, &tail) == 1) {
+	return sscanf(arg, "buffer%u%c", &idx, &tail) == 1;
+}
+
+/* CHANNEL or bufferN of @p dev: true and @p x set if @p arg names one. */
+static bool sub_target(struct iios_device *dev, const char *arg, struct target *x)
+{
+	unsigned int idx;
+
+	if (is_buffer_name(arg)) {
+		sscanf(arg, "buffer%u", &idx);
 		for (size_t b = 0; b < iios_device_buffer_count(dev); b++) {
 			if (iios_buffer_index(iios_device_buffer(dev, b)) == idx) {
 				x->kind = BUF;
@@ -125,18 +133,13 @@ int cmd_attr(struct tool *t, int argc, char **argv)
 	if (nargs >= 1 && sub_target(dev, a[0], &x)) {
 		a++;
 		nargs--;
+	} else if (nargs >= 1 && is_buffer_name(a[0])) {
+		/* "bufferN" that does not exist: say so rather than "no attribute". */
+		tool_err(t, "%s has no %s", tool_devdesc(dev), a[0]);
+		return EXIT_RUNTIME;
 	} else if (nargs == 3) {
 		tool_err(t, "%s has no channel or buffer '%s'", tool_devdesc(dev), a[0]);
 		return EXIT_RUNTIME;
-	} else if (nargs >= 1 && !strncmp(a[0], "buffer", 6) && nargs == 1) {
-		/* "bufferN" that does not exist: say so rather than "no attribute". */
-		unsigned int idx;
-		char tail;
-
-		if (sscanf(a[0], "buffer%u%c", &idx, &tail) == 1) {
-			tool_err(t, "%s has no %s", tool_devdesc(dev), a[0]);
-			return EXIT_RUNTIME;
-		}
 	}
 	if (nargs == 0) {
 		for (size_t i = 0; i < count(&x); i++) {

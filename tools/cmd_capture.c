@@ -216,7 +216,7 @@ int cmd_capture(struct tool *t, int argc, char **argv)
 			struct iios_stream_stats st;
 
 			iios_stream_get_stats(c.s, &st);
-			progress_update(&pg, c.out.written, st.overruns);
+			progress_update(&pg, got * c.scan_bytes, st.overruns);
 			continue;
 		}
 		if (r == -ECANCELED)
@@ -256,7 +256,7 @@ int cmd_capture(struct tool *t, int argc, char **argv)
 			struct iios_stream_stats st; /* reads sysfs: not on every block */
 
 			iios_stream_get_stats(c.s, &st);
-			progress_update(&pg, c.out.written, st.overruns);
+			progress_update(&pg, got * c.scan_bytes, st.overruns);
 		}
 	}
 	progress_end(&pg);

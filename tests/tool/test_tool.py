@@ -253,6 +253,8 @@ class TestAttr(Base):
         self.assertRuntime(["attr", "sim-adc", "voltage9", "raw", "1"],
                            "sim-adc (iio:device0) has no channel or buffer 'voltage9'")
         self.assertRuntime(["attr", "sim-adc", "buffer3"], "has no buffer3")
+        self.assertRuntime(["attr", "sim-adc", "buffer3", "length", "4"],
+                           "sim-adc (iio:device0) has no buffer3")
         os.chmod(os.path.join(self.t.sys, "iio:device0/name"), 0o444)
         if os.geteuid() != 0:
             self.assertRuntime(["attr", "sim-adc", "name", "x"], "writing \"x\"", "name",
