@@ -133,7 +133,7 @@ struct sim_buffer {
 	enum sim_buffer_mode mode;
 	unsigned int attached;
 	size_t scan_bytes;
-	struct mutex read_lock;		/* read() against ring setup */
+	struct mutex read_lock;		/* read() against ring setup; outside lock */
 	void *ring;
 	size_t ring_size;
 	size_t head;

@@ -22,7 +22,8 @@
  * takes it with the DMABUF's reservation lock held, so it is never held
  * while taking a reservation lock or waiting on a fence. The engine thread
  * signals fences and therefore never takes sb->lock: it only uses
- * sb->list_lock, a spinlock around the request FIFO.
+ * sb->list_lock, a spinlock around the request FIFO. sb->read_lock (held
+ * across copy_to_user() in read()) nests outside sb->lock.
  */
 
 #include <linux/dma-buf.h>
@@ -420,12 +421,12 @@ static int sim_buffer_set_length(struct iio_buffer *buffer,
 	return 0;
 }
 
-/* (Re)allocate and empty the fileio ring. Called with sb->lock held. */
+/* (Re)allocate and empty the fileio ring. */
 static int sim_buffer_ring_setup(struct sim_buffer *sb, size_t scan_bytes)
 {
 	size_t size = (size_t)sb->buffer.length * scan_bytes;
 
-	guard(mutex)(&sb->read_lock);
+	lockdep_assert_held(&sb->read_lock);
 	sb->scan_bytes = scan_bytes;
 	if (size != sb->ring_size) {
 		kvfree(sb->ring);
@@ -446,6 +447,12 @@ static int sim_buffer_enable(struct iio_buffer *buffer,
 	struct sim_buffer *sb = to_sim_buffer(buffer);
 	int ret;
 
+	/*
+	 * read_lock before the queue lock: read() holds read_lock across
+	 * copy_to_user() (mmap_lock), and mmap_lock nests outside dma_resv,
+	 * which nests outside the queue lock.
+	 */
+	guard(mutex)(&sb->read_lock);
 	guard(mutex)(&sb->lock);
 
 	if (sb->dead)
