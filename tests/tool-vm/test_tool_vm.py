@@ -109,7 +109,7 @@ class TestAdc(DeviceTest):
         p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=10)
         err = err.decode()
-        self.assertLess(time.monotonic() - t0, 2)
+        self.assertLess(time.monotonic() - t0, 5)  # prompt, with room for a slow VM
         self.assertEqual(p.returncode, 130, err)
         m = self.summary(err)
         self.assertTrue(m.group(8).endswith(", interrupted"), m.group(8))
@@ -124,9 +124,13 @@ class TestAdc(DeviceTest):
 
     def test_busy(self):
         self.rate(0)
-        first = popen(["capture", "sim-adc", "-t", "4", "--verify", "counter", "-o",
+        first = popen(["capture", "sim-adc", "-t", "120", "--verify", "counter", "-o",
                        "/dev/null"])
-        time.sleep(1.5)
+        for _ in range(100):  # until it streams
+            if self.enabled() == "1":
+                break
+            time.sleep(0.1)
+        self.assertEqual(self.enabled(), "1")
         keep = os.path.join(self.tmp, "keep")
         with open(keep, "w") as f:
             f.write("precious")
@@ -140,12 +144,15 @@ class TestAdc(DeviceTest):
         dmabuf = json.loads(out)["devices"][0]["buffers"][0]["dmabuf"]
         self.assertIs(dmabuf["usable"], False)
         self.assertTrue(dmabuf["reason"].startswith("busy: "), dmabuf)
+        self.assertIsNone(first.poll(), "the first capture stopped")
+        first.send_signal(signal.SIGINT)
         _, err = first.communicate(timeout=30)
         err = err.decode()
-        # The first capture was not disturbed: every scan is there.
-        self.assertEqual(first.returncode, 0, err)
-        self.assertIn("verify counter: ok", err)
-        self.assertNotIn("interrupted", err)
+        # The first capture was not disturbed: every scan is there, in order.
+        self.assertEqual(first.returncode, 130, err)
+        m = self.summary(err)
+        self.assertEqual(m.group(6), "0")  # block errors
+        self.assertRegex(m.group(8), r"verify counter: ok \(\d+ scans\), interrupted$")
 
     def test_dev_full(self):
         self.assertRuntime(["capture", "sim-adc", "-n", "1M", "-o", "/dev/full"],
@@ -255,4 +262,5 @@ class TestAdc(DeviceTest):
 
 if __name__ == "__main__":
     vmtool.TOOL = os.path.abspath(sys.argv.pop(1))
+    vmtool.ensure_sim_adc()
     unittest.main(verbosity=2)
