@@ -213,10 +213,7 @@ int cmd_capture(struct tool *t, int argc, char **argv)
 		}
 		r = iios_stream_get_block(c.s, timeout, &b);
 		if (r == -ETIMEDOUT) {
-			struct iios_stream_stats st;
-
-			iios_stream_get_stats(c.s, &st);
-			progress_update(&pg, got * c.scan_bytes, st.overruns);
+			progress_stream(&pg, got * c.scan_bytes, c.s);
 			continue;
 		}
 		if (r == -ECANCELED)
@@ -252,12 +249,7 @@ int cmd_capture(struct tool *t, int argc, char **argv)
 			tool_err(t, "%s", iios_stream_last_error(c.s));
 			goto done;
 		}
-		if (progress_due(&pg)) {
-			struct iios_stream_stats st; /* reads sysfs: not on every block */
-
-			iios_stream_get_stats(c.s, &st);
-			progress_update(&pg, got * c.scan_bytes, st.overruns);
-		}
+		progress_stream(&pg, got * c.scan_bytes, c.s);
 	}
 	progress_end(&pg);
 	ret = EXIT_OK;

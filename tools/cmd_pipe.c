@@ -200,7 +200,7 @@ int cmd_pipe(struct tool *t, int argc, char **argv)
 			ret = EXIT_RUNTIME;
 			break;
 		}
-		progress_update(&pg, scans * src.scan_bytes, -1);
+		progress_stream(&pg, scans * src.scan_bytes, src.s); /* ADC overruns */
 	}
 	if (prev && ret == EXIT_OK)
 		wait_consumed(prev);

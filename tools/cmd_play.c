@@ -187,7 +187,7 @@ static int play_stream(struct tool *t, struct input *in, struct iios_stream *s, 
 			return stream_failed(t, s, &pg);
 		*played += fill;
 		b = NULL;
-		progress_update(&pg, *played, -1);
+		progress_stream(&pg, *played, s);
 		if (fill < block)
 			break; /* that was the end of the last pass */
 	}

@@ -47,6 +47,16 @@ void progress_update(struct progress *p, uint64_t bytes, long long drops)
 	p->width = w;
 }
 
+void progress_stream(struct progress *p, uint64_t bytes, struct iios_stream *s)
+{
+	struct iios_stream_stats st;
+
+	/* The counters are sysfs reads: only when a redraw is due. */
+	if (!progress_due(p) || iios_stream_get_stats(s, &st))
+		return;
+	progress_update(p, bytes, iios_stream_is_output(s) ? st.underruns : st.overruns);
+}
+
 void progress_end(struct progress *p)
 {
 	if (p->on && p->width)

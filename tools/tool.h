@@ -157,8 +157,10 @@ struct progress {
 void progress_start(struct progress *p, uint64_t total_bytes, double total_seconds);
 /* True when a redraw is due (a terminal, and 250 ms since the last one). */
 bool progress_due(const struct progress *p);
-/* Redraw at most 4 times a second: bytes, rate, drops, ETA. */
+/* Redraw at most 4 times a second: bytes, rate, drops (if >= 0), ETA. */
 void progress_update(struct progress *p, uint64_t bytes, long long drops);
+/* progress_update() with the stream's overruns (input) or underruns (output). */
+void progress_stream(struct progress *p, uint64_t bytes, struct iios_stream *s);
 void progress_end(struct progress *p);
 
 struct summary {
