@@ -167,39 +167,53 @@ int tool_select(struct tool *t, struct iios_device *dev, bool output, char *cons
 			}
 		}
 	}
+	if (!tool_scan_bytes(chans, n)) {
+		tool_err(t, "out of memory");
+		free(chans);
+		return -1;
+	}
 	*bufp = buf;
 	*chansp = chans;
 	*nchans = n;
 	return 0;
 }
 
+struct ord {
+	unsigned int idx;
+	bool ts;
+	const struct iios_scan_type *st;
+};
+
+static int cmp_ord(const void *a, const void *b)
+{
+	const struct ord *x = a, *y = b;
+
+	/* Scan order: ascending index, timestamp last (as the library and kernel). */
+	if (x->ts != y->ts)
+		return x->ts - y->ts;
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
 size_t tool_scan_bytes(struct iios_channel *const *chans, size_t n)
 {
-	struct iios_scan_type types[64];
-	struct ord { unsigned int idx; bool ts; const struct iios_scan_type *st; } order[64];
+	struct iios_scan_type *types = calloc(n ? n : 1, sizeof(*types));
+	struct ord *order = calloc(n ? n : 1, sizeof(*order));
 	size_t bytes = 0;
 
-	if (n > 64)
-		return 0;
-	/* Scan order: ascending index, timestamp last (as the library and kernel). */
-	for (size_t i = 0; i < n; i++) {
-		order[i].idx = iios_channel_scan_index(chans[i]);
-		order[i].ts = !strcmp(iios_channel_id(chans[i]), "timestamp");
-		order[i].st = iios_channel_scan_type(chans[i]);
-	}
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && (order[j - 1].ts > order[j].ts ||
-					     (order[j - 1].ts == order[j].ts &&
-					      order[j - 1].idx > order[j].idx)); j--) {
-			struct ord tmp = order[j];
-
-			order[j] = order[j - 1];
-			order[j - 1] = tmp;
+	if (types && order) {
+		for (size_t i = 0; i < n; i++) {
+			order[i].idx = iios_channel_scan_index(chans[i]);
+			order[i].ts = !strcmp(iios_channel_id(chans[i]), "timestamp");
+			order[i].st = iios_channel_scan_type(chans[i]);
 		}
-	for (size_t i = 0; i < n; i++)
-		types[i] = *order[i].st;
-	if (iios_scan_layout(types, n, NULL, &bytes))
-		return 0;
+		qsort(order, n, sizeof(*order), cmp_ord);
+		for (size_t i = 0; i < n; i++)
+			types[i] = *order[i].st;
+		if (iios_scan_layout(types, n, NULL, &bytes))
+			bytes = 0;
+	}
+	free(types);
+	free(order);
 	return bytes;
 }
 

@@ -65,14 +65,15 @@ struct iios_device *tool_device(struct tool *t, const char *key);
  * The buffer and channels to stream: @p names (n > 0) are looked up in the
  * device's buffers of the wanted direction; with n == 0, every channel of its
  * first such buffer. Errors (unknown channel, channel of the other direction,
- * channels of two buffers, no such buffer) are printed. @p chans must have room
- * for max(n, channel count) entries: allocate with tool_channels_alloc().
+ * channels of two buffers, no such buffer) are printed. *chans is allocated
+ * (the caller frees it) in scan order for n == 0, else in the order named; the
+ * scan size of the selection (tool_scan_bytes()) is then never 0.
  */
 int tool_select(struct tool *t, struct iios_device *dev, bool output, char *const *names,
 		size_t n, struct iios_buffer **buf, struct iios_channel ***chans, size_t *nchans);
 /* "sim-adc (iio:device0)" in a static buffer. */
 const char *tool_devdesc(const struct iios_device *dev);
-/* Bytes per scan for these channels (the kernel's layout). */
+/* Bytes per scan for these channels (the kernel's layout); 0 only without memory. */
 size_t tool_scan_bytes(struct iios_channel *const *chans, size_t n);
 
 /* Stream geometry from --block-size / --blocks: scans per block. */
