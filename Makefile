@@ -2,6 +2,7 @@
 #   make         build the module (kernel/iio-sim.ko) and the userspace (build/)
 #   make check   every test: host unit tests (plain and ASan+UBSan), VM tests
 #   make run     build, boot the VM and run the main job (scripts/demo)
+#   make check-debug  the kernel tests on a KASAN/lockdep/kmemleak kernel
 #
 # KDIR=     kernel tree or headers to build the module against
 # VM_KERNEL= kernel image the VM boots (vm/run --kernel)
@@ -13,7 +14,7 @@ export KDIR VM_KERNEL
 BUILD ?= build
 BUILD_ASAN ?= build-asan
 
-.PHONY: all deps module userspace asan check run clean
+.PHONY: all deps module userspace asan check check-debug run clean
 
 all: module userspace
 
@@ -36,10 +37,13 @@ asan: deps
 check: all asan
 	@scripts/check
 
+check-debug: all
+	@scripts/check-debug
+
 run: all
 	vm/run -- scripts/demo
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/vm/kwarn clean
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) build-debug
