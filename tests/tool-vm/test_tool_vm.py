@@ -104,7 +104,12 @@ class TestAdc(DeviceTest):
         self.rate(2000)
         out = os.path.join(self.tmp, "int")
         p = popen(["capture", "sim-adc", "-t", "60", "-o", out, "--verify", "counter"])
-        time.sleep(1.5)
+        # Interrupt once data flows: a fixed delay is too short on a slow
+        # (debug, emulated) kernel.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (
+                os.path.exists(out) and os.path.getsize(out) > 0):
+            time.sleep(0.1)
         t0 = time.monotonic()
         p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=10)
