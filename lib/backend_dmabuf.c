@@ -2,8 +2,8 @@
 /*
  * dmabuf backend: blocks are DMABUFs attached to the IIO buffer fd.
  *
- * Per block, input:  poll(DMABUF fd, POLLOUT)  -> DMA_BUF_IOCTL_SYNC START|RW
- *                    -> app reads -> DMA_BUF_IOCTL_SYNC END|RW
+ * Per block, input:  poll(DMABUF fd, POLLOUT)  -> DMA_BUF_IOCTL_SYNC START|READ
+ *                    -> app reads -> DMA_BUF_IOCTL_SYNC END|READ
  *                    -> IIO_BUFFER_DMABUF_ENQUEUE
  * That is 4 syscalls per block with IIOS_STREAM_NO_BLOCK_STATUS. With block
  * status (the default) the fences are exported as a sync_file after ENQUEUE,
@@ -12,8 +12,8 @@
  *
  * POLLOUT on the DMABUF waits for all fences (the IIO fence is a WRITE fence
  * for input, a READ fence for output); the buffer fd's poll knows nothing about
- * DMABUF transfers. SYNC START uses RW because START with READ only does not
- * wait for an output transfer's READ fence.
+ * DMABUF transfers. Output streams sync with WRITE, which unlike READ also
+ * waits for an output transfer's READ fence (see cpu_sync()).
  */
 #include <errno.h>
 #include <linux/dma-buf.h>
@@ -133,10 +133,18 @@ fail:
 	return r;
 }
 
+/*
+ * CPU access brackets in the direction of the device's mapping: READ for an
+ * input stream (START waits for the IIO WRITE fence), WRITE for an output one
+ * (START waits for every fence, the IIO READ fence included). RW would make
+ * exporters sync a FROM_DEVICE mapping as BIDIRECTIONAL, which the DMA API
+ * rejects (CONFIG_DMA_API_DEBUG reports it for the system heap).
+ */
 static int cpu_sync(struct iios_stream *s, struct iios_block *b, bool start)
 {
 	struct dma_buf_sync sync = {
-		.flags = (start ? DMA_BUF_SYNC_START : DMA_BUF_SYNC_END) | DMA_BUF_SYNC_RW,
+		.flags = (start ? DMA_BUF_SYNC_START : DMA_BUF_SYNC_END) |
+			 (s->output ? DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ),
 	};
 	int r;
 
