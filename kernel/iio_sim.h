@@ -4,7 +4,9 @@
  * interface and read(). Private interfaces between the files of the module:
  *
  *   sim_main.c    module init/exit, parent device and platform driver
- *   sim_adc.c     the sim-adc IIO device: channels, waveforms, attributes
+ *   sim_adc.c     the sim-adc IIO device: channels, waveforms, loopback
+ *   sim_dac.c     the sim-dac IIO device: consumed-data accounting
+ *   sim_dev.c     what both devices share: buffer0, sampling_frequency
  *   sim_buffer.c  the IIO buffer: DMABUF attach/enqueue, request queue, fileio
  *   sim_engine.c  the software DMA engine that moves scans to/from requests
  */
@@ -17,12 +19,15 @@
 #include <linux/iosys-map.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
 struct device;
+struct dentry;
 struct dma_fence;
+struct iio_chan_spec;
 struct iio_dev;
 struct sg_table;
 struct task_struct;
@@ -34,10 +39,16 @@ struct task_struct;
  * @xfer:	move @nscans scans, the first one with sequence number @seq,
  *		between the device and @data (device to @data for an input
  *		buffer, @data to device for an output buffer)
+ * @avail:	optional: scans the device can move now, or U64_MAX when it
+ *		follows the engine's own clock. A device that returns less
+ *		clocks the engine itself: no pacing, no drops (loopback)
+ * @drop:	optional: @nscans scans fell due with no memory offered
  */
 struct sim_engine_ops {
 	int (*start)(void *priv, const unsigned long *scan_mask);
 	void (*xfer)(void *priv, void *data, u64 seq, unsigned int nscans);
+	u64 (*avail)(void *priv);
+	void (*drop)(void *priv, u64 nscans);
 };
 
 /**
@@ -48,7 +59,8 @@ struct sim_engine_ops {
  * @wq:		wakes the thread: new request, fileio space, rate change
  * @rate:	scans per second; 0 runs unthrottled
  * @rate_gen:	incremented on every change of @rate
- * @overruns:	scans dropped since the last enable
+ * @overruns:	scans dropped since the last enable (underruns for output)
+ * @stall:	fault injection: move nothing and complete nothing until cleared
  * @seq:	sequence number of the next scan, owned by the thread
  */
 struct sim_engine {
@@ -59,6 +71,7 @@ struct sim_engine {
 	u32 rate;
 	atomic_t rate_gen;
 	atomic64_t overruns;
+	bool stall;
 	u64 seq;
 };
 
@@ -74,7 +87,11 @@ struct sim_engine {
  * @req.sgt:	the attachment's mapping, for cache maintenance
  * @req.size:	bytes to transfer, from offset 0 of the DMABUF
  * @req.offset:	bytes transferred so far (engine only)
- * @req.cyclic:	restart at offset 0 when done (output buffers)
+ * @req.cyclic:	restart at offset 0 when done (output buffers), unless
+ *		another request is queued behind it
+ * @req.started: the engine took it up (fault injection decided)
+ * @req.status:	completion status, while on sim_buffer.done
+ * @req.due:	ktime_get_ns() time of completion, while on sim_buffer.done
  * @req_busy:	@req is queued (protected by sim_buffer.list_lock)
  */
 struct sim_block {
@@ -89,6 +106,9 @@ struct sim_block {
 		size_t size;
 		size_t offset;
 		bool cyclic;
+		bool started;
+		int status;
+		u64 due;
 	} req;
 	bool req_busy;
 };
@@ -110,6 +130,11 @@ enum sim_buffer_mode {
  * @lock:	queue lock (lock_queue): state, mode, attachments, fileio setup
  * @list_lock:	protects @queue and sim_block.req_busy; taken by the engine
  * @queue:	FIFO of requests; the head is the one the engine works on
+ * @done:	FIFO of finished requests whose completion is delayed
+ * @fail_count:	fault injection: fail this many next DMABUF transfers
+ * @fail_errno:	fault injection: with this errno (positive; EIO if invalid)
+ * @delay_ms:	fault injection: delay each completion by this long
+ * @debugfs:	the buffer's debugfs directory, or NULL
  * @enabled:	the buffer is enabled
  * @dead:	the device is torn down: attach/enqueue fail with -ENODEV
  * @mode:	how the engine is fed while enabled
@@ -128,6 +153,11 @@ struct sim_buffer {
 	struct mutex lock;		/* the queue lock, see above */
 	spinlock_t list_lock;		/* protects queue, req_busy */
 	struct list_head queue;
+	struct list_head done;
+	atomic_t fail_count;
+	u32 fail_errno;
+	u32 delay_ms;
+	struct dentry *debugfs;
 	bool enabled;
 	bool dead;
 	enum sim_buffer_mode mode;
@@ -156,6 +186,8 @@ void sim_buffer_wait_all_released(void);
 size_t sim_buffer_peek(struct sim_buffer *sb, void **data);
 void sim_buffer_advance(struct sim_buffer *sb, size_t bytes);
 bool sim_buffer_ready(struct sim_buffer *sb);
+u64 sim_buffer_complete_due(struct sim_buffer *sb);
+void sim_buffer_debugfs_init(struct sim_buffer *sb, struct dentry *parent);
 
 /* sim_engine.c */
 void sim_engine_init(struct sim_engine *eng, const struct sim_engine_ops *ops,
@@ -166,9 +198,68 @@ void sim_engine_set_rate(struct sim_engine *eng, u32 rate);
 u32 sim_engine_get_rate(struct sim_engine *eng);
 void sim_engine_kick(struct sim_engine *eng);
 
+/**
+ * struct sim_line - the wire from a sim-dac's output to its sim-adc's input
+ * @lock:	protects the other members
+ * @on:		loopback is on (sim-adc's "loopback" attribute)
+ * @fifo:	DAC scans played and not yet captured, 2 channels of s16
+ * @head:	scans ever played into @fifo
+ * @tail:	scans ever captured from @fifo
+ * @adc:	engine to wake when scans arrive
+ */
+struct sim_line {
+	spinlock_t lock;	/* see above */
+	bool on;
+	u32 *fifo;
+	u64 head;
+	u64 tail;
+	struct sim_engine *adc;
+};
+
+#define SIM_LINE_SCANS	SZ_256K
+
+/* sim_main.c */
+struct dentry *sim_debugfs_root(void);
+
+/**
+ * struct sim_dev - what every simulated device has: the first member of its
+ * iio_priv() data, so that the shared iio_info callbacks find it
+ * @indio_dev:	the IIO device
+ * @sb:		its buffer, buffer0
+ * @debugfs:	its debugfs directory, iio-sim/iio:deviceN
+ */
+struct sim_dev {
+	struct iio_dev *indio_dev;
+	struct sim_buffer *sb;
+	struct dentry *debugfs;
+};
+
+/* sim_dev.c */
+int sim_dev_read_raw(struct iio_dev *indio_dev,
+		     struct iio_chan_spec const *chan,
+		     int *val, int *val2, long mask);
+int sim_dev_write_raw(struct iio_dev *indio_dev,
+		      struct iio_chan_spec const *chan,
+		      int val, int val2, long mask);
+int sim_dev_write_raw_get_fmt(struct iio_dev *indio_dev,
+			      struct iio_chan_spec const *chan, long mask);
+int sim_dev_register(struct sim_dev *sd, struct device *parent,
+		     enum iio_buffer_direction dir, bool dmabuf,
+		     const struct sim_engine_ops *ops, u32 rate);
+void sim_dev_destroy(struct sim_dev *sd);
+
 /* sim_adc.c */
 struct sim_adc;
-struct sim_adc *sim_adc_create(struct device *parent, bool dmabuf);
+struct sim_adc *sim_adc_create(struct device *parent, bool dmabuf,
+			       const char *name, struct sim_line *line);
 void sim_adc_destroy(struct sim_adc *adc);
+void sim_line_play(struct sim_line *line, const __le16 *data,
+		   unsigned int nscans, unsigned int nchan, const u8 *chan);
+
+/* sim_dac.c */
+struct sim_dac;
+struct sim_dac *sim_dac_create(struct device *parent, bool dmabuf,
+			       const char *name, struct sim_line *line);
+void sim_dac_destroy(struct sim_dac *dac);
 
 #endif /* _IIO_SIM_H_ */

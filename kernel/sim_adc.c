@@ -10,6 +10,12 @@
  *   channels enabled each 8-byte scan is seq as a little-endian u64;
  * - sine: channel i holds 32767 * sin(2 pi (seq + 90 i) / 360), a period of
  *   360 scans with channels a quarter period apart.
+ *
+ * Loopback ("loopback" attribute, 1): the samples come from what the paired
+ * sim-dac played instead: channel i holds DAC channel i % 2 of the same
+ * scan. The DAC then clocks the ADC: it captures one scan per scan played,
+ * when it is played, whatever its own sampling_frequency. Scans played while
+ * the line's FIFO (SIM_LINE_SCANS) is full are lost and count as overruns.
  */
 
 #include <linux/bitmap.h>
@@ -18,14 +24,13 @@
 #include <linux/iio/iio.h>
 #include <linux/iio/sysfs.h>
 #include <linux/kernel.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "iio_sim.h"
 
-#define SIM_ADC_NAME		"sim-adc"
 #define SIM_ADC_CHANNELS	4
 #define SIM_ADC_DEF_RATE	10000
-#define SIM_ADC_MAX_RATE	100000000
 
 enum sim_waveform {
 	SIM_WAVE_COUNTER,
@@ -38,8 +43,8 @@ static const char * const sim_waveform_names[] = {
 };
 
 struct sim_adc {
-	struct iio_dev *indio_dev;
-	struct sim_buffer *sb;
+	struct sim_dev dev;	/* first: see sim_dev.c */
+	struct sim_line *line;
 	enum sim_waveform waveform;
 	/* enabled channels in scan order, fixed while the buffer is enabled */
 	unsigned int nchan;
@@ -53,6 +58,75 @@ static s16 sim_adc_sample(enum sim_waveform wave, unsigned int chan, u64 seq)
 	return (s16)(u16)(seq >> (16 * chan));
 }
 
+/**
+ * sim_line_play() - a DAC played scans: put them on the loopback line
+ * @line:	the line
+ * @data:	the scans, @nchan samples each; NULL for scans of zeros
+ * @nscans:	number of scans
+ * @nchan:	enabled DAC channels
+ * @chan:	their channel numbers, in scan order
+ *
+ * Called by the DAC's engine thread. Does nothing while loopback is off.
+ */
+void sim_line_play(struct sim_line *line, const __le16 *data,
+		   unsigned int nscans, unsigned int nchan, const u8 *chan)
+{
+	unsigned int i, c, n;
+	u32 scan;
+
+	spin_lock(&line->lock);
+	if (!line->on) {
+		spin_unlock(&line->lock);
+		return;
+	}
+	n = min_t(u64, nscans, SIM_LINE_SCANS - (line->head - line->tail));
+	for (i = 0; i < n; i++) {
+		scan = 0;
+		for (c = 0; data && c < nchan; c++)
+			scan |= (u32)le16_to_cpu(data[i * nchan + c]) <<
+				(16 * chan[c]);
+		line->fifo[(line->head + i) % SIM_LINE_SCANS] = scan;
+	}
+	line->head += n;
+	spin_unlock(&line->lock);
+
+	if (n < nscans)
+		atomic64_add(nscans - n, &line->adc->overruns);
+	sim_engine_kick(line->adc);
+}
+
+/* Take @nscans scans off the line into @data. They are there (avail). */
+static void sim_adc_xfer_line(struct sim_adc *adc, __le16 *p16,
+			      unsigned int nscans)
+{
+	struct sim_line *line = adc->line;
+	unsigned int i, c;
+	u32 scan;
+
+	spin_lock(&line->lock);
+	for (i = 0; i < nscans && line->tail != line->head; i++) {
+		scan = line->fifo[line->tail++ % SIM_LINE_SCANS];
+		for (c = 0; c < adc->nchan; c++)
+			*p16++ = cpu_to_le16(scan >> (16 * (adc->chan[c] % 2)));
+	}
+	spin_unlock(&line->lock);
+	/* loopback switched off meanwhile: silence */
+	memset(p16, 0, (size_t)(nscans - i) * adc->nchan * sizeof(*p16));
+}
+
+static u64 sim_adc_avail(void *priv)
+{
+	struct sim_adc *adc = priv;
+	struct sim_line *line = adc->line;
+	u64 n = U64_MAX;
+
+	spin_lock(&line->lock);
+	if (line->on)
+		n = line->head - line->tail;
+	spin_unlock(&line->lock);
+	return n;
+}
+
 static void sim_adc_xfer(void *priv, void *data, u64 seq, unsigned int nscans)
 {
 	struct sim_adc *adc = priv;
@@ -60,6 +134,11 @@ static void sim_adc_xfer(void *priv, void *data, u64 seq, unsigned int nscans)
 	unsigned int i, c;
 	__le16 *p16 = data;
 	__le64 *p64 = data;
+
+	if (READ_ONCE(adc->line->on)) {
+		sim_adc_xfer_line(adc, data, nscans);
+		return;
+	}
 
 	if (wave == SIM_WAVE_COUNTER && adc->nchan == SIM_ADC_CHANNELS) {
 		for (i = 0; i < nscans; i++)
@@ -81,52 +160,19 @@ static int sim_adc_start(void *priv, const unsigned long *scan_mask)
 	adc->nchan = 0;
 	for_each_set_bit(bit, scan_mask, SIM_ADC_CHANNELS)
 		adc->chan[adc->nchan++] = bit;
+
+	/* a capture starts with what is played from now on */
+	spin_lock(&adc->line->lock);
+	adc->line->tail = adc->line->head;
+	spin_unlock(&adc->line->lock);
 	return adc->nchan ? 0 : -EINVAL;
 }
 
 static const struct sim_engine_ops sim_adc_engine_ops = {
 	.start = sim_adc_start,
 	.xfer = sim_adc_xfer,
+	.avail = sim_adc_avail,
 };
-
-static int sim_adc_read_raw(struct iio_dev *indio_dev,
-			    struct iio_chan_spec const *chan,
-			    int *val, int *val2, long mask)
-{
-	struct sim_adc *adc = iio_priv(indio_dev);
-
-	switch (mask) {
-	case IIO_CHAN_INFO_SAMP_FREQ:
-		*val = sim_engine_get_rate(&adc->sb->engine);
-		return IIO_VAL_INT;
-	default:
-		return -EINVAL;
-	}
-}
-
-static int sim_adc_write_raw(struct iio_dev *indio_dev,
-			     struct iio_chan_spec const *chan,
-			     int val, int val2, long mask)
-{
-	struct sim_adc *adc = iio_priv(indio_dev);
-
-	switch (mask) {
-	case IIO_CHAN_INFO_SAMP_FREQ:
-		if (val < 0 || val > SIM_ADC_MAX_RATE || val2)
-			return -EINVAL;
-		sim_engine_set_rate(&adc->sb->engine, val);
-		return 0;
-	default:
-		return -EINVAL;
-	}
-}
-
-static int sim_adc_write_raw_get_fmt(struct iio_dev *indio_dev,
-				     struct iio_chan_spec const *chan,
-				     long mask)
-{
-	return IIO_VAL_INT;
-}
 
 static ssize_t waveform_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
@@ -153,9 +199,42 @@ static ssize_t waveform_store(struct device *dev, struct device_attribute *attr,
 static IIO_DEVICE_ATTR_RW(waveform, 0);
 static IIO_CONST_ATTR(waveform_available, "counter sine");
 
+static ssize_t loopback_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct sim_adc *adc = iio_priv(dev_to_iio_dev(dev));
+
+	return sysfs_emit(buf, "%d\n", READ_ONCE(adc->line->on));
+}
+
+static ssize_t loopback_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t len)
+{
+	struct sim_adc *adc = iio_priv(dev_to_iio_dev(dev));
+	struct sim_line *line = adc->line;
+	bool on;
+	int ret;
+
+	ret = kstrtobool(buf, &on);
+	if (ret)
+		return ret;
+	spin_lock(&line->lock);
+	if (on != line->on)
+		line->tail = line->head;
+	WRITE_ONCE(line->on, on);
+	spin_unlock(&line->lock);
+	/* the engine switches between its own clock and the DAC's */
+	sim_engine_set_rate(&adc->dev.sb->engine,
+			    sim_engine_get_rate(&adc->dev.sb->engine));
+	return len;
+}
+
+static IIO_DEVICE_ATTR_RW(loopback, 0);
+
 static struct attribute *sim_adc_attrs[] = {
 	&iio_dev_attr_waveform.dev_attr.attr,
 	&iio_const_attr_waveform_available.dev_attr.attr,
+	&iio_dev_attr_loopback.dev_attr.attr,
 	NULL
 };
 
@@ -164,9 +243,9 @@ static const struct attribute_group sim_adc_attr_group = {
 };
 
 static const struct iio_info sim_adc_info = {
-	.read_raw = sim_adc_read_raw,
-	.write_raw = sim_adc_write_raw,
-	.write_raw_get_fmt = sim_adc_write_raw_get_fmt,
+	.read_raw = sim_dev_read_raw,
+	.write_raw = sim_dev_write_raw,
+	.write_raw_get_fmt = sim_dev_write_raw_get_fmt,
 	.attrs = &sim_adc_attr_group,
 };
 
@@ -197,10 +276,13 @@ static const struct iio_chan_spec sim_adc_channels[SIM_ADC_CHANNELS] = {
  * @parent:	parent device; DMABUFs are attached to it, so it must have
  *		a DMA mask
  * @dmabuf:	offer the DMABUF interface on buffer0
+ * @name:	IIO device name
+ * @line:	the loopback line from its sim-dac; its @adc is set here
  *
  * Return: the device, or an ERR_PTR() on failure.
  */
-struct sim_adc *sim_adc_create(struct device *parent, bool dmabuf)
+struct sim_adc *sim_adc_create(struct device *parent, bool dmabuf,
+			       const char *name, struct sim_line *line)
 {
 	struct iio_dev *indio_dev;
 	struct sim_adc *adc;
@@ -211,38 +293,23 @@ struct sim_adc *sim_adc_create(struct device *parent, bool dmabuf)
 		return ERR_PTR(-ENOMEM);
 
 	adc = iio_priv(indio_dev);
-	adc->indio_dev = indio_dev;
+	adc->dev.indio_dev = indio_dev;
 	adc->waveform = SIM_WAVE_COUNTER;
+	adc->line = line;
 
-	indio_dev->name = SIM_ADC_NAME;
+	indio_dev->name = name;
 	indio_dev->info = &sim_adc_info;
 	indio_dev->channels = sim_adc_channels;
 	indio_dev->num_channels = ARRAY_SIZE(sim_adc_channels);
-	indio_dev->modes = INDIO_BUFFER_HARDWARE;
 
-	adc->sb = sim_buffer_alloc(parent, IIO_BUFFER_DIRECTION_IN, dmabuf,
-				   &sim_adc_engine_ops, adc);
-	if (IS_ERR(adc->sb)) {
-		ret = PTR_ERR(adc->sb);
-		goto err_free_dev;
+	ret = sim_dev_register(&adc->dev, parent, IIO_BUFFER_DIRECTION_IN, dmabuf,
+			       &sim_adc_engine_ops, SIM_ADC_DEF_RATE);
+	if (ret) {
+		iio_device_free(indio_dev);
+		return ERR_PTR(ret);
 	}
-	sim_engine_set_rate(&adc->sb->engine, SIM_ADC_DEF_RATE);
-
-	ret = iio_device_attach_buffer(indio_dev, &adc->sb->buffer);
-	if (ret)
-		goto err_put_buffer;
-
-	ret = iio_device_register(indio_dev);
-	if (ret)
-		goto err_put_buffer;
-
+	line->adc = &adc->dev.sb->engine;
 	return adc;
-
-err_put_buffer:
-	iio_buffer_put(&adc->sb->buffer);
-err_free_dev:
-	iio_device_free(indio_dev);
-	return ERR_PTR(ret);
 }
 
 /**
@@ -254,11 +321,5 @@ err_free_dev:
  */
 void sim_adc_destroy(struct sim_adc *adc)
 {
-	struct iio_dev *indio_dev = adc->indio_dev;
-	struct sim_buffer *sb = adc->sb;
-
-	sim_buffer_kill(sb);
-	iio_device_unregister(indio_dev);
-	iio_buffer_put(&sb->buffer);
-	iio_device_free(indio_dev);
+	sim_dev_destroy(&adc->dev);
 }

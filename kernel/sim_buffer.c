@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iio-sim buffer: an IIO buffer implementing the IIO DMABUF interface
- * (attach, detach, enqueue) and the classic read() interface on top of a
- * software DMA engine (sim_engine.c). Direction neutral: the engine asks for
- * the next piece of memory with sim_buffer_peek() and reports progress with
- * sim_buffer_advance().
+ * (attach, detach, enqueue) and the classic read()/write() interface on top
+ * of a software DMA engine (sim_engine.c). Direction neutral: the engine asks
+ * for the next piece of memory with sim_buffer_peek() and reports progress
+ * with sim_buffer_advance().
  *
  * Rules (see kernel/README.md):
  * - A DMABUF transfer is accepted only while the buffer is enabled with at
@@ -13,9 +13,16 @@
  * - Every accepted transfer is completed exactly once: with 0 when the
  *   engine filled it, with -ECANCELED when the buffer is disabled (which
  *   also happens when the device is torn down) before that.
- * - read() works only in fileio mode: when no DMABUF is attached. While one
- *   is attached, read() fails with -EBUSY and ATTACH fails with -EBUSY while
- *   the buffer is enabled in fileio mode.
+ * - read()/write() work only in fileio mode: when no DMABUF is attached.
+ *   While one is attached, they fail with -EBUSY and ATTACH fails with -EBUSY
+ *   while the buffer is enabled in fileio mode.
+ * - Output: a cyclic request repeats while it is the only one queued; once
+ *   another is queued behind it, it ends at the end of its current period
+ *   and completes with 0. Disable cancels it (-ECANCELED) like any other.
+ * - Fault injection (debugfs): the next fail_count requests the engine takes
+ *   up complete at once with -fail_errno, untouched; delay_ms delays every
+ *   completion (in FIFO order); the engine's stall flag stops everything.
+ *   Disable still cancels all of them.
  * - Once the device is torn down, ATTACH and ENQUEUE fail with -ENODEV.
  *
  * Locking: sb->lock is the queue lock (lock_queue/unlock_queue). The core
@@ -26,6 +33,7 @@
  * across copy_to_user() in read()) nests outside sb->lock.
  */
 
+#include <linux/debugfs.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
@@ -35,6 +43,7 @@
 #include <linux/module.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include "iio_sim.h"
@@ -85,20 +94,98 @@ static void sim_request_complete(struct sim_buffer *sb,
 	dma_fence_put(fence);
 }
 
-/* Complete every queued request with @err. The engine must be stopped. */
+/*
+ * The engine is done with @req, which is off the queue: complete it with
+ * @err, now or, with a completion delay (or delayed ones still pending, to
+ * keep FIFO order), once it is due. Engine thread only.
+ */
+static void sim_buffer_finish(struct sim_buffer *sb, struct sim_request *req,
+			      int err)
+{
+	u32 delay = READ_ONCE(sb->delay_ms);
+	struct sim_request *last;
+	u64 due;
+
+	spin_lock(&sb->list_lock);
+	if (!delay && list_empty(&sb->done)) {
+		spin_unlock(&sb->list_lock);
+		sim_request_complete(sb, req, err);
+		return;
+	}
+	due = ktime_get_ns() + (u64)delay * NSEC_PER_MSEC;
+	if (!list_empty(&sb->done)) {
+		last = list_last_entry(&sb->done, struct sim_request, entry);
+		due = max(due, last->due);
+	}
+	req->status = err;
+	req->due = due;
+	list_add_tail(&req->entry, &sb->done);
+	spin_unlock(&sb->list_lock);
+}
+
+/**
+ * sim_buffer_complete_due() - complete the delayed requests that are due
+ * @sb:		the buffer
+ *
+ * Called by the engine thread only.
+ *
+ * Return: nanoseconds until the next delayed completion, 0 if none is left.
+ */
+u64 sim_buffer_complete_due(struct sim_buffer *sb)
+{
+	struct sim_request *req;
+	u64 now;
+
+	for (;;) {
+		spin_lock(&sb->list_lock);
+		req = list_first_entry_or_null(&sb->done, struct sim_request,
+					       entry);
+		if (!req) {
+			spin_unlock(&sb->list_lock);
+			return 0;
+		}
+		now = ktime_get_ns();
+		if (req->due > now) {
+			spin_unlock(&sb->list_lock);
+			return req->due - now;
+		}
+		list_del(&req->entry);
+		spin_unlock(&sb->list_lock);
+		sim_request_complete(sb, req, req->status);
+	}
+}
+
+/*
+ * Complete the finished requests whose completion was delayed (with their
+ * status), then every queued request with @err. The engine must be stopped.
+ */
 static void sim_buffer_cancel_all(struct sim_buffer *sb, int err)
 {
 	struct sim_request *req, *tmp;
+	LIST_HEAD(done);
 	LIST_HEAD(list);
 
 	spin_lock(&sb->list_lock);
+	list_splice_init(&sb->done, &done);
 	list_splice_init(&sb->queue, &list);
 	spin_unlock(&sb->list_lock);
 
+	list_for_each_entry_safe(req, tmp, &done, entry) {
+		list_del(&req->entry);
+		sim_request_complete(sb, req, req->status);
+	}
 	list_for_each_entry_safe(req, tmp, &list, entry) {
 		list_del(&req->entry);
 		sim_request_complete(sb, req, err);
 	}
+}
+
+/* The errno an injected failure completes with. */
+static int sim_buffer_fail_errno(struct sim_buffer *sb)
+{
+	u32 err = READ_ONCE(sb->fail_errno);
+
+	return err && err < MAX_ERRNO ? -(int)err : -EIO;
 }
 
 /*
@@ -112,26 +199,33 @@ static size_t sim_ring_used(struct sim_buffer *sb)
 	return smp_load_acquire(&sb->head) - smp_load_acquire(&sb->tail);
 }
 
-/**
- * sim_buffer_peek() - memory the engine may move scans to or from next
- * @sb:		the buffer
- * @data:	set to the start of that memory
- *
- * Called by the engine thread only.
- *
- * Return: the number of bytes available at @data, a multiple of the scan
- * size, or 0 if there is none.
- */
-size_t sim_buffer_peek(struct sim_buffer *sb, void **data)
+/* sim_buffer_peek(); @take: take up the head request (else only look) */
+static size_t __sim_buffer_peek(struct sim_buffer *sb, void **data,
+				bool take)
 {
 	struct sim_request *req;
 	size_t pos, avail;
 
 	if (sb->mode == SIM_MODE_DMABUF) {
-		spin_lock(&sb->list_lock);
-		req = list_first_entry_or_null(&sb->queue, struct sim_request,
-					       entry);
-		spin_unlock(&sb->list_lock);
+		for (;;) {
+			spin_lock(&sb->list_lock);
+			req = list_first_entry_or_null(&sb->queue,
+						       struct sim_request,
+						       entry);
+			if (!req || req->started || !take) {
+				spin_unlock(&sb->list_lock);
+				break;
+			}
+			req->started = true;
+			if (atomic_dec_if_positive(&sb->fail_count) < 0) {
+				spin_unlock(&sb->list_lock);
+				break;
+			}
+			/* injected failure: complete it untouched */
+			list_del(&req->entry);
+			spin_unlock(&sb->list_lock);
+			sim_buffer_finish(sb, req, sim_buffer_fail_errno(sb));
+		}
 		if (!req)
 			return 0;
 		*data = req->block->map.vaddr + req->offset;
@@ -144,10 +238,28 @@ size_t sim_buffer_peek(struct sim_buffer *sb, void **data)
 		avail = sb->ring_size - avail;
 		pos = sb->head % sb->ring_size;
 	} else {
+		/* write() stores any number of bytes: whole scans only */
+		avail -= avail % sb->scan_bytes;
 		pos = sb->tail % sb->ring_size;
 	}
 	*data = sb->ring + pos;
 	return min(avail, sb->ring_size - pos);
+}
+
+/**
+ * sim_buffer_peek() - memory the engine may move scans to or from next
+ * @sb:		the buffer
+ * @data:	set to the start of that memory
+ *
+ * Called by the engine thread only. Takes up the head request, which an
+ * injected fault may complete at once.
+ *
+ * Return: the number of bytes available at @data, a multiple of the scan
+ * size, or 0 if there is none.
+ */
+size_t sim_buffer_peek(struct sim_buffer *sb, void **data)
+{
+	return __sim_buffer_peek(sb, data, true);
 }
 
 /**
@@ -160,7 +272,7 @@ bool sim_buffer_ready(struct sim_buffer *sb)
 {
 	void *data;
 
-	return sim_buffer_peek(sb, &data) != 0;
+	return __sim_buffer_peek(sb, &data, false) != 0;
 }
 
 /**
@@ -178,7 +290,8 @@ void sim_buffer_advance(struct sim_buffer *sb, size_t bytes)
 		req = list_first_entry(&sb->queue, struct sim_request, entry);
 		req->offset += bytes;
 		if (req->offset == req->size) {
-			if (req->cyclic) {
+			/* a cyclic one repeats until another is queued */
+			if (req->cyclic && list_is_singular(&sb->queue)) {
 				req->offset = 0;
 				req = NULL;
 			} else {
@@ -189,7 +302,7 @@ void sim_buffer_advance(struct sim_buffer *sb, size_t bytes)
 		}
 		spin_unlock(&sb->list_lock);
 		if (req)
-			sim_request_complete(sb, req, 0);
+			sim_buffer_finish(sb, req, 0);
 		return;
 	}
 
@@ -317,6 +430,7 @@ static int sim_buffer_enqueue_dmabuf(struct iio_buffer *buffer,
 	req->size = size;
 	req->offset = 0;
 	req->cyclic = cyclic;
+	req->started = false;
 
 	dma_sync_sgtable_for_device(sb->dma_dev, sgt, sim_buffer_dma_dir(sb));
 
@@ -345,7 +459,18 @@ static void sim_buffer_unlock_queue(struct iio_buffer *buffer)
 
 /* --- classic interface -------------------------------------------------- */
 
-/* read() is refused while DMABUFs are attached or the buffer is in DMABUF mode */
+static int sim_buffer_ring_setup(struct sim_buffer *sb, size_t scan_bytes);
+
+/*
+ * Whether a write() on a disabled buffer may set the ring up anew: only when
+ * nothing written is waiting in it (otherwise enable sets it up).
+ */
+static bool sim_buffer_ring_used_empty(struct sim_buffer *sb)
+{
+	return !sb->ring || !sim_ring_used(sb);
+}
+
+/* read()/write() are refused while DMABUFs are attached or in DMABUF mode */
 static bool sim_buffer_dmabuf_busy(struct sim_buffer *sb)
 {
 	return READ_ONCE(sb->attached) ||
@@ -386,6 +511,79 @@ static int sim_buffer_read(struct iio_buffer *buffer, size_t n,
 		return done;
 	}
 	return ret;
+}
+
+/*
+ * write() on an output buffer: stores what fits of @n bytes in the ring (at
+ * least one scan's worth when space_available said so). Works while the
+ * buffer is disabled too, so that playback starts with data: the ring is
+ * kept at enable as long as length and the scan size did not change.
+ */
+static int sim_buffer_write(struct iio_buffer *buffer, size_t n,
+			    const char __user *buf)
+{
+	struct sim_buffer *sb = to_sim_buffer(buffer);
+	size_t free, pos, chunk, done = 0;
+	size_t scan = buffer->bytes_per_datum;
+	int ret = 0;
+
+	if (sim_buffer_dmabuf_busy(sb))
+		return -EBUSY;
+
+	guard(mutex)(&sb->read_lock);
+
+	if (!scan)
+		return -EINVAL;
+	if (!READ_ONCE(sb->enabled) &&
+	    (!sb->ring || sb->scan_bytes != scan ||
+	     sb->ring_size != (size_t)buffer->length * scan) &&
+	    sim_buffer_ring_used_empty(sb)) {
+		ret = sim_buffer_ring_setup(sb, scan);
+		if (ret)
+			return ret;
+	}
+	if (!sb->ring)
+		return -EINVAL;
+
+	free = sb->ring_size - sim_ring_used(sb);
+	n = min(n, free);
+	while (done < n) {
+		pos = (sb->head + done) % sb->ring_size;
+		chunk = min(n - done, sb->ring_size - pos);
+		if (copy_from_user(sb->ring + pos, buf + done, chunk)) {
+			ret = -EFAULT;
+			break;
+		}
+		done += chunk;
+	}
+
+	if (done) {
+		/* publish the data written, pairs with sim_ring_used() */
+		smp_store_release(&sb->head, sb->head + done);
+		sim_engine_kick(&sb->engine);
+		return done;
+	}
+	return ret;
+}
+
+/* Scans that write() can store now, for the core's write() and poll(). */
+static size_t sim_buffer_space_available(struct iio_buffer *buffer)
+{
+	struct sim_buffer *sb = to_sim_buffer(buffer);
+	size_t scan;
+
+	/* in DMABUF use, claim room: write() then fails with -EBUSY */
+	if (sim_buffer_dmabuf_busy(sb))
+		return buffer->length;
+
+	guard(mutex)(&sb->read_lock);
+	scan = buffer->bytes_per_datum;
+	if (!scan)
+		return 0;
+	/* no ring yet, or one write() would set up anew: all of it */
+	if (!sb->ring || (!READ_ONCE(sb->enabled) && sb->scan_bytes != scan))
+		return buffer->length;
+	return (sb->ring_size - sim_ring_used(sb)) / scan;
 }
 
 static size_t sim_buffer_data_available(struct iio_buffer *buffer)
@@ -445,7 +643,7 @@ static int sim_buffer_enable(struct iio_buffer *buffer,
 			     struct iio_dev *indio_dev)
 {
 	struct sim_buffer *sb = to_sim_buffer(buffer);
-	int ret;
+	int ret = 0;
 
 	/*
 	 * read_lock before the queue lock: read() holds read_lock across
@@ -462,7 +660,13 @@ static int sim_buffer_enable(struct iio_buffer *buffer,
 
 	sb->mode = sb->attached ? SIM_MODE_DMABUF : SIM_MODE_FILEIO;
 	if (sb->mode == SIM_MODE_FILEIO) {
-		ret = sim_buffer_ring_setup(sb, buffer->bytes_per_datum);
+		/* an output ring keeps what write() stored while disabled */
+		if (buffer->direction == IIO_BUFFER_DIRECTION_IN || !sb->ring ||
+		    sb->scan_bytes != buffer->bytes_per_datum ||
+		    sb->ring_size != (size_t)buffer->length *
+				     buffer->bytes_per_datum)
+			ret = sim_buffer_ring_setup(sb,
+						    buffer->bytes_per_datum);
 		if (ret)
 			return ret;
 	} else {
@@ -482,10 +686,17 @@ static int sim_buffer_disable(struct iio_buffer *buffer,
 {
 	struct sim_buffer *sb = to_sim_buffer(buffer);
 
-	scoped_guard(mutex, &sb->lock) {
-		WRITE_ONCE(sb->enabled, false);
-		sim_engine_stop(&sb->engine);
-		sim_buffer_cancel_all(sb, -ECANCELED);
+	/* read_lock before the queue lock, as in enable */
+	scoped_guard(mutex, &sb->read_lock) {
+		scoped_guard(mutex, &sb->lock) {
+			WRITE_ONCE(sb->enabled, false);
+			sim_engine_stop(&sb->engine);
+			sim_buffer_cancel_all(sb, -ECANCELED);
+		}
+		if (buffer->direction == IIO_BUFFER_DIRECTION_OUT && sb->ring) {
+			/* unplayed data goes, pairs with sim_ring_used() */
+			smp_store_release(&sb->tail, sb->head);
+		}
 	}
 	wake_up(&buffer->pollq);
 	return 0;
@@ -495,7 +706,7 @@ static void sim_buffer_release(struct iio_buffer *buffer)
 {
 	struct sim_buffer *sb = to_sim_buffer(buffer);
 
-	WARN_ON(!list_empty(&sb->queue));
+	WARN_ON(!list_empty(&sb->queue) || !list_empty(&sb->done));
 	put_device(sb->dma_dev);
 	kvfree(sb->ring);
 	mutex_destroy(&sb->read_lock);
@@ -518,13 +729,29 @@ static ssize_t overruns_show(struct device *dev, struct device_attribute *attr,
 
 static IIO_DEVICE_ATTR_RO(overruns, 0);
 
-static const struct iio_dev_attr *sim_buffer_attrs[] = {
+/* for an output buffer: scans due while there was nothing to play */
+static ssize_t underruns_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
+{
+	return overruns_show(dev, attr, buf);
+}
+
+static IIO_DEVICE_ATTR_RO(underruns, 0);
+
+static const struct iio_dev_attr *sim_buffer_attrs_in[] = {
 	&iio_dev_attr_overruns,
+	NULL
+};
+
+static const struct iio_dev_attr *sim_buffer_attrs_out[] = {
+	&iio_dev_attr_underruns,
 	NULL
 };
 
 #define SIM_BUFFER_CLASSIC_OPS						\
 	.read = sim_buffer_read,					\
+	.write = sim_buffer_write,					\
+	.space_available = sim_buffer_space_available,			\
 	.data_available = sim_buffer_data_available,			\
 	.set_bytes_per_datum = sim_buffer_set_bytes_per_datum,		\
 	.set_length = sim_buffer_set_length,				\
@@ -575,7 +802,8 @@ struct sim_buffer *sim_buffer_alloc(struct device *dma_dev,
 	sb->buffer.direction = dir;
 	sb->buffer.access = dmabuf ? &sim_buffer_access_dmabuf :
 				     &sim_buffer_access_fileio;
-	sb->buffer.attrs = sim_buffer_attrs;
+	sb->buffer.attrs = dir == IIO_BUFFER_DIRECTION_IN ?
+			   sim_buffer_attrs_in : sim_buffer_attrs_out;
 	sb->buffer.length = SIM_BUFFER_DEF_LENGTH;
 	/*
 	 * The core calls get_dma_dev on an open buffer fd even after the
@@ -587,10 +815,65 @@ struct sim_buffer *sim_buffer_alloc(struct device *dma_dev,
 	mutex_init(&sb->read_lock);
 	spin_lock_init(&sb->list_lock);
 	INIT_LIST_HEAD(&sb->queue);
+	INIT_LIST_HEAD(&sb->done);
+	sb->fail_errno = EIO;
 	sim_engine_init(&sb->engine, ops, priv);
 
 	atomic_inc(&sim_buffers_live);
 	return sb;
+}
+
+static int sim_stall_get(void *data, u64 *val)
+{
+	struct sim_buffer *sb = data;
+
+	*val = READ_ONCE(sb->engine.stall);
+	return 0;
+}
+
+static int sim_stall_set(void *data, u64 val)
+{
+	struct sim_buffer *sb = data;
+
+	WRITE_ONCE(sb->engine.stall, !!val);
+	sim_engine_kick(&sb->engine);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(sim_stall_fops, sim_stall_get, sim_stall_set,
+			 "%llu\n");
+
+static int sim_attachments_get(void *data, u64 *val)
+{
+	struct sim_buffer *sb = data;
+
+	*val = READ_ONCE(sb->attached);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(sim_attachments_fops, sim_attachments_get, NULL,
+			 "%llu\n");
+
+/**
+ * sim_buffer_debugfs_init() - the buffer's fault injection files
+ * @sb:		the buffer
+ * @parent:	the device's debugfs directory
+ *
+ * Creates @parent/buffer0/ with fail_count, fail_errno, delay_ms, stall and
+ * attachments (see kernel/README.md). Removed with @parent, which must go
+ * before the buffer is released.
+ */
+void sim_buffer_debugfs_init(struct sim_buffer *sb, struct dentry *parent)
+{
+	struct dentry *dir = debugfs_create_dir("buffer0", parent);
+
+	sb->debugfs = dir;
+	debugfs_create_atomic_t("fail_count", 0600, dir, &sb->fail_count);
+	debugfs_create_u32("fail_errno", 0600, dir, &sb->fail_errno);
+	debugfs_create_u32("delay_ms", 0600, dir, &sb->delay_ms);
+	debugfs_create_file_unsafe("stall", 0600, dir, sb, &sim_stall_fops);
+	debugfs_create_file_unsafe("attachments", 0400, dir, sb,
+				   &sim_attachments_fops);
 }
 
 /**

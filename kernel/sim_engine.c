@@ -8,7 +8,16 @@
  * enable. Scans that fall due while the buffer offers no memory are dropped:
  * their sequence numbers are skipped and they are counted in overruns.
  * Unthrottled mode (rate == 0): scans are produced as fast as memory is
- * offered; nothing is ever dropped.
+ * offered; nothing is ever dropped. Device-clocked mode (ops->avail returns
+ * less than U64_MAX, loopback): as many scans as the device has, as memory
+ * is offered; nothing is dropped either.
+ *
+ * For an output buffer the same holds with "consumed" for "produced": the
+ * drops are underruns (scans due while nothing was queued to play).
+ *
+ * Fault injection: while eng->stall is set the thread moves and completes
+ * nothing (time stands still for the device: pacing restarts on release);
+ * stopping the engine still works.
  *
  * The thread signals DMABUF fences, so it never sleeps on a lock that is
  * held while waiting for a fence or allocating memory.
@@ -31,7 +40,19 @@ struct sim_engine_pace {
 	u32 rate;
 	u64 t0;		/* ns, when scan 0 of this pace fell due */
 	u64 done;	/* scans produced or dropped since t0 */
+	u64 due_in;	/* ns until the next delayed completion, 0: none */
 };
+
+static unsigned long sim_engine_timeout(u64 ns)
+{
+	return ns ? max(nsecs_to_jiffies(ns), 1UL) : MAX_SCHEDULE_TIMEOUT;
+}
+
+/* Scans the device can move now: U64_MAX unless it clocks the engine. */
+static u64 sim_engine_device_avail(struct sim_engine *eng)
+{
+	return eng->ops->avail ? eng->ops->avail(eng->priv) : U64_MAX;
+}
 
 static struct sim_buffer *sim_engine_buffer(struct sim_engine *eng)
 {
@@ -58,17 +79,21 @@ static u64 sim_engine_move(struct sim_engine *eng, struct sim_buffer *sb,
 	return n;
 }
 
+/* Unthrottled or device-clocked: move up to @max scans, else wait. */
 static void sim_engine_run_free(struct sim_engine *eng, struct sim_buffer *sb,
-				struct sim_engine_pace *pace)
+				struct sim_engine_pace *pace, u64 max)
 {
-	if (sim_engine_move(eng, sb, U64_MAX)) {
+	if (max && sim_engine_move(eng, sb, max)) {
 		cond_resched();
 		return;
 	}
 
-	wait_event_interruptible(eng->wq, kthread_should_stop() ||
-				 atomic_read(&eng->rate_gen) != pace->gen ||
-				 sim_buffer_ready(sb));
+	wait_event_interruptible_timeout(eng->wq, kthread_should_stop() ||
+					 READ_ONCE(eng->stall) ||
+					 atomic_read(&eng->rate_gen) != pace->gen ||
+					 (sim_buffer_ready(sb) &&
+					  sim_engine_device_avail(eng)),
+					 sim_engine_timeout(pace->due_in));
 }
 
 static void sim_engine_run_paced(struct sim_engine *eng, struct sim_buffer *sb,
@@ -84,6 +109,8 @@ static void sim_engine_run_paced(struct sim_engine *eng, struct sim_buffer *sb,
 		if (!moved) {
 			/* no memory offered: drop what is due */
 			atomic64_add(due - pace->done, &eng->overruns);
+			if (eng->ops->drop)
+				eng->ops->drop(eng->priv, due - pace->done);
 			eng->seq += due - pace->done;
 			pace->done = due;
 			break;
@@ -97,13 +124,16 @@ static void sim_engine_run_paced(struct sim_engine *eng, struct sim_buffer *sb,
 	wake = pace->t0 + mul_u64_u32_div(pace->done + step, NSEC_PER_SEC,
 					  pace->rate);
 	now = ktime_get_ns();
+	if (pace->due_in)
+		wake = min(wake, now + pace->due_in);
 	if (wake <= now) {
 		cond_resched();
 		return;
 	}
 	wait_event_interruptible_timeout(eng->wq, kthread_should_stop() ||
+					 READ_ONCE(eng->stall) ||
 					 atomic_read(&eng->rate_gen) != pace->gen,
-					 max(nsecs_to_jiffies(wake - now), 1UL));
+					 sim_engine_timeout(wake - now));
 }
 
 static int sim_engine_thread(void *arg)
@@ -114,6 +144,14 @@ static int sim_engine_thread(void *arg)
 
 	while (!kthread_should_stop()) {
 		int gen = atomic_read(&eng->rate_gen);
+		u64 avail;
+
+		if (READ_ONCE(eng->stall)) {
+			wait_event_interruptible(eng->wq, kthread_should_stop() ||
+						 !READ_ONCE(eng->stall));
+			pace.gen = gen - 1;	/* restart pacing from now */
+			continue;
+		}
 
 		if (gen != pace.gen) {
 			pace.gen = gen;
@@ -122,10 +160,14 @@ static int sim_engine_thread(void *arg)
 			pace.done = 0;
 		}
 
-		if (pace.rate)
+		pace.due_in = sim_buffer_complete_due(sb);
+		avail = sim_engine_device_avail(eng);
+		if (avail != U64_MAX)
+			sim_engine_run_free(eng, sb, &pace, avail);
+		else if (pace.rate)
 			sim_engine_run_paced(eng, sb, &pace);
 		else
-			sim_engine_run_free(eng, sb, &pace);
+			sim_engine_run_free(eng, sb, &pace, U64_MAX);
 	}
 	return 0;
 }

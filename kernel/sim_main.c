@@ -7,13 +7,20 @@
  * devices as children, so that DMABUFs are attached to (and mapped for) a
  * device that can reach all memory without bouncing. Unbinding the driver
  * through sysfs tears the IIO devices down while the module stays loaded.
+ *
+ * It creates "pairs" ADC/DAC pairs: pair 0 is sim-adc and sim-dac, pair i > 0
+ * is sim-adc<i> and sim-dac<i> (no labels: the names are unique). The DAC of
+ * a pair can loop back into its ADC (struct sim_line).
  */
 
+#include <linux/debugfs.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
 
 #include "iio_sim.h"
 
@@ -24,26 +31,123 @@ module_param(dmabuf, bool, 0444);
 MODULE_PARM_DESC(dmabuf,
 		 "Offer the IIO DMABUF interface on the buffers (default: true)");
 
+#define SIM_MAX_PAIRS	16
+
+static unsigned int pairs = 1;
+module_param(pairs, uint, 0444);
+MODULE_PARM_DESC(pairs,
+		 "Number of sim-adc/sim-dac pairs, 1.." __stringify(SIM_MAX_PAIRS) " (default: 1)");
+
 static struct platform_device *sim_pdev;
+static struct dentry *sim_debugfs;
+
+/**
+ * sim_debugfs_root() - the module's debugfs directory, iio-sim
+ *
+ * Return: the directory (an error pointer if debugfs is unavailable, which
+ * the debugfs functions accept and ignore).
+ */
+struct dentry *sim_debugfs_root(void)
+{
+	return sim_debugfs;
+}
+
+/**
+ * struct sim_pair - an ADC/DAC pair
+ * @names:	ADC name, DAC name
+ * @line:	loopback line from the DAC to the ADC
+ * @adc:	the ADC
+ * @dac:	the DAC
+ */
+struct sim_pair {
+	char names[2][24];
+	struct sim_line line;
+	struct sim_adc *adc;
+	struct sim_dac *dac;
+};
+
+/**
+ * struct sim_pairs - every pair, the platform device's driver data
+ * @n:		number of pairs
+ * @pair:	the pairs
+ */
+struct sim_pairs {
+	unsigned int n;
+	struct sim_pair pair[] __counted_by(n);
+};
+
+static void sim_pair_destroy(struct sim_pair *p)
+{
+	/* the DAC first: it feeds the ADC's line */
+	if (!IS_ERR_OR_NULL(p->dac))
+		sim_dac_destroy(p->dac);
+	if (!IS_ERR_OR_NULL(p->adc))
+		sim_adc_destroy(p->adc);
+	vfree(p->line.fifo);
+}
+
+static int sim_pair_create(struct device *dev, struct sim_pair *p,
+			   unsigned int i)
+{
+	char sfx[12] = "";
+
+	if (i)
+		snprintf(sfx, sizeof(sfx), "%u", i);
+	snprintf(p->names[0], sizeof(p->names[0]), "sim-adc%s", sfx);
+	snprintf(p->names[1], sizeof(p->names[1]), "sim-dac%s", sfx);
+
+	spin_lock_init(&p->line.lock);
+	p->line.fifo = vmalloc_array(SIM_LINE_SCANS, sizeof(*p->line.fifo));
+	if (!p->line.fifo)
+		return -ENOMEM;
+
+	p->adc = sim_adc_create(dev, dmabuf, p->names[0], &p->line);
+	if (IS_ERR(p->adc))
+		return dev_err_probe(dev, PTR_ERR(p->adc), "cannot create %s\n",
+				     p->names[0]);
+	p->dac = sim_dac_create(dev, dmabuf, p->names[1], &p->line);
+	if (IS_ERR(p->dac))
+		return dev_err_probe(dev, PTR_ERR(p->dac), "cannot create %s\n",
+				     p->names[1]);
+	return 0;
+}
+
+static void sim_pairs_destroy(struct sim_pairs *ps)
+{
+	unsigned int i;
+
+	for (i = ps->n; i-- > 0;)
+		sim_pair_destroy(&ps->pair[i]);
+	kfree(ps);
+}
 
 static int sim_probe(struct platform_device *pdev)
 {
-	struct sim_adc *adc;
+	unsigned int i, n = clamp(pairs, 1U, SIM_MAX_PAIRS);
+	struct sim_pairs *ps;
+	int ret;
 
 	/* exporters map DMABUFs for this device: no segment size limit */
 	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 
-	adc = sim_adc_create(&pdev->dev, dmabuf);
-	if (IS_ERR(adc))
-		return dev_err_probe(&pdev->dev, PTR_ERR(adc),
-				     "cannot create sim-adc\n");
-	platform_set_drvdata(pdev, adc);
+	ps = kzalloc(struct_size(ps, pair, n), GFP_KERNEL);
+	if (!ps)
+		return -ENOMEM;
+	ps->n = n;
+	for (i = 0; i < n; i++) {
+		ret = sim_pair_create(&pdev->dev, &ps->pair[i], i);
+		if (ret) {
+			sim_pairs_destroy(ps);
+			return ret;
+		}
+	}
+	platform_set_drvdata(pdev, ps);
 	return 0;
 }
 
 static void sim_remove(struct platform_device *pdev)
 {
-	sim_adc_destroy(platform_get_drvdata(pdev));
+	sim_pairs_destroy(platform_get_drvdata(pdev));
 }
 
 static struct platform_driver sim_driver = {
@@ -63,9 +167,10 @@ static int __init sim_init(void)
 	};
 	int ret;
 
+	sim_debugfs = debugfs_create_dir("iio-sim", NULL);
 	ret = platform_driver_register(&sim_driver);
 	if (ret)
-		return ret;
+		goto err_debugfs;
 
 	sim_pdev = platform_device_register_full(&info);
 	if (IS_ERR(sim_pdev)) {
@@ -84,6 +189,8 @@ err_device:
 err_driver:
 	platform_driver_unregister(&sim_driver);
 	sim_buffer_wait_all_released();
+err_debugfs:
+	debugfs_remove(sim_debugfs);
 	return ret;
 }
 module_init(sim_init);
@@ -93,6 +200,7 @@ static void __exit sim_exit(void)
 	platform_device_unregister(sim_pdev);
 	platform_driver_unregister(&sim_driver);
 	sim_buffer_wait_all_released();
+	debugfs_remove(sim_debugfs);
 }
 module_exit(sim_exit);
 
