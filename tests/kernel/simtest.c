@@ -138,8 +138,13 @@ int sim_open_buffer(struct sim *s)
 	return 0;
 }
 
-int sim_setup(struct sim *s, const char *name, unsigned int mask,
-	      unsigned int rate)
+/*
+ * Find @name, disable its buffer, enable the @nchan channels "@dir_voltageN"
+ * in @mask, set @rate and the ring length, the input's waveform and
+ * watermark; open the node and buffer0's fd.
+ */
+static int setup_device(struct sim *s, const char *name, bool input, unsigned int nchan,
+			unsigned int mask, unsigned int rate)
 {
 	int ret;
 
@@ -149,23 +154,122 @@ int sim_setup(struct sim *s, const char *name, unsigned int mask,
 	if (ret)
 		return ret;
 	ret = sim_enable(s, false);
-	for (unsigned int i = 0; i < 4 && !ret; i++) {
+	for (unsigned int i = 0; i < nchan && !ret; i++) {
 		char attr[64];
 
-		snprintf(attr, sizeof(attr), "buffer0/in_voltage%u_en", i);
+		snprintf(attr, sizeof(attr), "buffer0/%s_voltage%u_en", input ? "in" : "out", i);
 		ret = sim_attr_write(s, attr, "%d", !!(mask & (1u << i)));
 	}
-	if (!ret)
+	if (!ret && input)
 		ret = sim_attr_write(s, "waveform", "counter");
 	if (!ret)
 		ret = sim_attr_write(s, "sampling_frequency", "%u", rate);
 	if (!ret)
 		ret = sim_attr_write(s, "buffer0/length", "262144");
-	if (!ret)
+	if (!ret && input)
 		ret = sim_attr_write(s, "buffer0/watermark", "1");
 	if (!ret)
 		ret = sim_open_buffer(s);
 	return ret;
+}
+
+int sim_setup(struct sim *s, const char *name, unsigned int mask,
+	      unsigned int rate)
+{
+	return setup_device(s, name, true, 4, mask, rate);
+}
+
+int sim_setup_dac(struct sim *s, const char *name, unsigned int mask,
+		  unsigned int rate)
+{
+	return setup_device(s, name, false, 2, mask, rate);
+}
+
+static void sim_debugfs_path(const struct sim *s, const char *rel, char *path, size_t len)
+{
+	const char *dev = strrchr(s->dir, '/');
+
+	snprintf(path, len, SIM_DEBUGFS "/%s/%s", dev ? dev + 1 : s->dir, rel);
+}
+
+int sim_debugfs_write(const struct sim *s, const char *rel, const char *fmt, ...)
+{
+	char path[640], val[128];
+	va_list ap;
+	int fd, len, ret = 0;
+
+	va_start(ap, fmt);
+	len = vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	sim_debugfs_path(s, rel, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int sim_debugfs_u64(const struct sim *s, const char *rel, uint64_t *val)
+{
+	char path[640], buf[64], *end;
+	int ret;
+
+	sim_debugfs_path(s, rel, path, sizeof(path));
+	ret = path_read(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	errno = 0;
+	*val = strtoull(buf, &end, 0);
+	return errno || end == buf ? -EINVAL : 0;
+}
+
+int sim_debugfs_wait(const struct sim *s, const char *rel, uint64_t want, int timeout_ms)
+{
+	uint64_t v;
+	int ret;
+
+	for (int t = 0;; t += 10) {
+		ret = sim_debugfs_u64(s, rel, &v);
+		if (ret)
+			return ret;
+		if (v == want)
+			return 0;
+		if (t >= timeout_ms)
+			return -ETIMEDOUT;
+		usleep(10000);
+	}
+}
+
+void dac_sum_update(struct dac_sum *sum, const void *data, size_t bytes)
+{
+	const uint16_t *p = data;	/* x86: little-endian */
+	uint64_t a = sum->a, b = sum->b;
+
+	for (size_t i = 0; i < bytes / 2; i++) {
+		a += p[i];
+		b += a;
+	}
+	sum->a = a;
+	sum->b = b;
+	sum->bytes += bytes / 2 * 2;
+}
+
+void dac_pattern_fill(void *data, size_t bytes, uint64_t seq)
+{
+	uint32_t *p = data;
+
+	for (size_t k = 0; k < bytes / 4; k++)
+		p[k] = (uint32_t)(seq + k);
+}
+
+int sim_dac_played(const struct sim *s, struct dac_sum *sum)
+{
+	int ret = sim_debugfs_u64(s, "bytes", &sum->bytes);
+
+	sum->a = 0;
+	return ret ? ret : sim_debugfs_u64(s, "checksum", &sum->b);
 }
 
 void sim_teardown(struct sim *s)
@@ -244,11 +348,21 @@ int dmabuf_sync(int fd, uint64_t flags)
 	return ret < 0 ? -errno : 0;
 }
 
-int dmabuf_export_fence(int fd)
+static int export_fence(int fd, uint32_t flags)
 {
-	struct dma_buf_export_sync_file ex = { .flags = DMA_BUF_SYNC_READ, .fd = -1 };
+	struct dma_buf_export_sync_file ex = { .flags = flags, .fd = -1 };
 
 	return ioctl(fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex) < 0 ? -errno : ex.fd;
+}
+
+int dmabuf_export_fence(int fd)
+{
+	return export_fence(fd, DMA_BUF_SYNC_READ);
+}
+
+int dmabuf_export_fence_all(int fd)
+{
+	return export_fence(fd, DMA_BUF_SYNC_WRITE);
 }
 
 int sync_file_status(int sync_fd)
@@ -259,16 +373,35 @@ int sync_file_status(int sync_fd)
 	return ioctl(sync_fd, SYNC_IOC_FILE_INFO, &info) < 0 ? -errno : info.status;
 }
 
-int dmabuf_fence_status(int fd)
+static int fence_status(int fd, uint32_t flags)
 {
 	int sync_fd, ret;
 
-	sync_fd = dmabuf_export_fence(fd);
+	sync_fd = export_fence(fd, flags);
 	if (sync_fd < 0)
 		return sync_fd;
 	ret = sync_file_status(sync_fd);
 	close(sync_fd);
 	return ret;
+}
+
+int dmabuf_fence_status(int fd)
+{
+	return fence_status(fd, DMA_BUF_SYNC_READ);
+}
+
+int dmabuf_fence_status_all(int fd)
+{
+	return fence_status(fd, DMA_BUF_SYNC_WRITE);
+}
+
+void *sync_waiter_thread(void *arg)
+{
+	struct sync_waiter *w = arg;
+
+	w->ret = dmabuf_sync(w->fd, DMA_BUF_SYNC_START | w->flags);
+	w->done = now_seconds();
+	return NULL;
 }
 
 int iio_dmabuf_attach(int buf_fd, int fd)
@@ -323,8 +456,17 @@ static void stream_bufs_free(struct sim *s, struct stream_bufs *b)
 	b->n = 0;
 }
 
+static int stream_bufs_alloc_prot(struct sim *s, const struct stream_opts *o,
+				  struct stream_bufs *b, const char **what, int prot);
+
 static int stream_bufs_alloc(struct sim *s, const struct stream_opts *o,
 			     struct stream_bufs *b, const char **what)
+{
+	return stream_bufs_alloc_prot(s, o, b, what, PROT_READ);
+}
+
+static int stream_bufs_alloc_prot(struct sim *s, const struct stream_opts *o,
+				  struct stream_bufs *b, const char **what, int prot)
 {
 	int ret;
 
@@ -341,7 +483,7 @@ static int stream_bufs_alloc(struct sim *s, const struct stream_opts *o,
 			return ret;
 		}
 		b->fd[b->n] = ret;
-		b->map[b->n] = mmap(NULL, o->block, PROT_READ, MAP_SHARED, ret, 0);
+		b->map[b->n] = mmap(NULL, o->block, prot, MAP_SHARED, ret, 0);
 		b->n++;
 		if (b->map[b->n - 1] == MAP_FAILED) {
 			*what = "mmap DMABUF";
@@ -459,6 +601,151 @@ int sim_stream_read(struct sim *s, const struct stream_opts *o,
 	r->seconds = now_seconds() - t0;
 	sim_enable(s, false);
 out:
+	free(buf);
+	return ret;
+}
+
+/* After the last block was handed over: wait until all is played, disable. */
+static int play_finish(struct sim *s, struct play_result *r, double t0)
+{
+	int ret;
+
+	/* a generous bound: the DAC may be paced */
+	ret = sim_debugfs_wait(s, "bytes", r->sum.bytes, 600000);
+	r->seconds = now_seconds() - t0;
+	if (ret) {
+		r->what = "waiting for the DAC to play everything";
+		return ret;
+	}
+	ret = sim_attr_u64(s, "buffer0/underruns", &r->underruns);
+	if (ret) {
+		r->what = "buffer0/underruns";
+		return ret;
+	}
+	ret = sim_enable(s, false);
+	if (ret) {
+		r->what = "buffer0/enable";
+		return ret;
+	}
+	ret = sim_dac_played(s, &r->played);
+	if (ret)
+		r->what = "debugfs bytes/checksum";
+	return ret;
+}
+
+int sim_play_dmabuf(struct sim *s, const struct stream_opts *o,
+		    struct play_result *r)
+{
+	uint64_t blocks, done;
+	struct stream_bufs b;
+	double t0;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = stream_bufs_alloc_prot(s, o, &b, &r->what, PROT_READ | PROT_WRITE);
+	if (ret)
+		goto out;
+	ret = sim_enable(s, true);
+	if (ret) {
+		r->what = "buffer0/enable";
+		goto out;
+	}
+	blocks = (o->bytes + o->block - 1) / o->block;
+	t0 = now_seconds();
+	for (done = 0; done < blocks; done++) {
+		unsigned int i = done % b.n;
+		size_t len = o->bytes - done * o->block < o->block ?
+			     o->bytes - done * o->block : o->block;
+
+		/* WRITE: waits for the block's earlier transfer (a READ fence) */
+		ret = dmabuf_sync(b.fd[i], DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+		if (ret) {
+			r->what = "DMA_BUF_IOCTL_SYNC START";
+			goto out_disable;
+		}
+		dac_pattern_fill(b.map[i], len, r->sum.bytes / 4);
+		dac_sum_update(&r->sum, b.map[i], len);
+		ret = dmabuf_sync(b.fd[i], DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+		if (!ret)
+			ret = iio_dmabuf_enqueue(s->buf_fd, b.fd[i], len, 0);
+		if (ret) {
+			r->what = "SYNC END or IIO_BUFFER_DMABUF_ENQUEUE_IOCTL";
+			goto out_disable;
+		}
+	}
+	/* every block's fence: SYNC START WRITE waits until it was played */
+	for (unsigned int i = 0; i < b.n; i++) {
+		ret = dmabuf_sync(b.fd[i], DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+		if (!ret)
+			ret = dmabuf_fence_status_all(b.fd[i]) == 1 ? 0 : -EIO;
+		if (!ret)
+			ret = dmabuf_sync(b.fd[i], DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+		if (ret) {
+			r->what = "waiting for the last blocks";
+			goto out_disable;
+		}
+	}
+	ret = play_finish(s, r, t0);
+	goto out;
+out_disable:
+	sim_enable(s, false);
+out:
+	stream_bufs_free(s, &b);
+	return ret;
+}
+
+int sim_play_write(struct sim *s, const struct stream_opts *o,
+		   struct play_result *r)
+{
+	size_t block = o->block;
+	bool enabled = false;
+	char *buf;
+	double t0;
+	int ret = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (!block || block % 4) {
+		r->what = "options";
+		return -EINVAL;
+	}
+	buf = malloc(block);
+	if (!buf) {
+		r->what = "malloc";
+		return -ENOMEM;
+	}
+	t0 = now_seconds();
+	while (r->sum.bytes < o->bytes) {
+		size_t len = o->bytes - r->sum.bytes < block ? o->bytes - r->sum.bytes : block;
+		size_t off = 0;
+
+		dac_pattern_fill(buf, len, r->sum.bytes / 4);
+		dac_sum_update(&r->sum, buf, len);
+		while (off < len) {
+			ssize_t n = write(s->buf_fd, buf + off, len - off);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				ret = n < 0 ? -errno : -EIO;
+				r->what = "write() on the buffer fd";
+				goto out;
+			}
+			off += n;
+		}
+		/* the first block is written before enable: playback starts with data */
+		if (!enabled) {
+			ret = sim_enable(s, true);
+			if (ret) {
+				r->what = "buffer0/enable";
+				goto out;
+			}
+			enabled = true;
+		}
+	}
+	ret = play_finish(s, r, t0);
+out:
+	if (ret)
+		sim_enable(s, false);
 	free(buf);
 	return ret;
 }

@@ -13,8 +13,11 @@
 #include <stdint.h>
 
 #define SIM_ADC_NAME	"sim-adc"
+#define SIM_DAC_NAME	"sim-dac"
 #define SIM_ALL_CHANNELS 0xfu
+#define SIM_DAC_CHANNELS 0x3u	/* sim-dac: out_voltage0..1 */
 #define SIM_UNTHROTTLED	0u
+#define SIM_DEBUGFS	"/sys/kernel/debug/iio-sim"
 
 struct sim {
 	char dir[320];	/* /sys/bus/iio/devices/iio:deviceN */
@@ -40,6 +43,32 @@ int sim_setup(struct sim *s, const char *name, unsigned int mask,
 	      unsigned int rate);
 int sim_open_buffer(struct sim *s);
 void sim_teardown(struct sim *s);
+/* The same for a DAC: out_voltage channels in @mask, @rate scans/s. */
+int sim_setup_dac(struct sim *s, const char *name, unsigned int mask,
+		  unsigned int rate);
+
+/*
+ * debugfs of the device: SIM_DEBUGFS/iio:deviceN/@rel, e.g. "bytes",
+ * "checksum" (DACs), "buffer0/fail_count" (any buffer).
+ */
+int sim_debugfs_write(const struct sim *s, const char *rel, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int sim_debugfs_u64(const struct sim *s, const char *rel, uint64_t *val);
+/* Poll debugfs @rel until it reads @want (10 ms steps, @timeout_ms). */
+int sim_debugfs_wait(const struct sim *s, const char *rel, uint64_t want, int timeout_ms);
+
+/*
+ * The DAC's checksum of played data (kernel/sim_dac.c): over the 16-bit
+ * samples s in order, a += s; b += a; checksum = b.
+ */
+struct dac_sum {
+	uint64_t a, b, bytes;
+};
+void dac_sum_update(struct dac_sum *sum, const void *data, size_t bytes);
+/* Fill @bytes of 2-channel scans: scan k holds (uint32_t)(@seq + k). */
+void dac_pattern_fill(void *data, size_t bytes, uint64_t seq);
+/* The DAC's bytes and checksum since its last enable, from debugfs. */
+int sim_dac_played(const struct sim *s, struct dac_sum *sum);
 
 /* DMABUFs */
 enum dmabuf_source { DMABUF_HEAP, DMABUF_UDMABUF };
@@ -56,6 +85,25 @@ int dmabuf_export_fence(int fd);
 int sync_file_status(int sync_fd);
 /* export + status: 0 while a transfer is pending, else 1 */
 int dmabuf_fence_status(int fd);
+/*
+ * The same with every fence (DMA_BUF_SYNC_WRITE: what a CPU writer waits
+ * for), which includes an output buffer's READ fences.
+ */
+int dmabuf_export_fence_all(int fd);
+int dmabuf_fence_status_all(int fd);
+
+/*
+ * Body of a thread blocked in DMA_BUF_IOCTL_SYNC START | @flags on @fd: set
+ * @ret to 1 before starting it; it holds the result once the thread is done,
+ * and @done the time.
+ */
+struct sync_waiter {
+	int fd;
+	uint64_t flags;
+	volatile int ret;
+	double done;
+};
+void *sync_waiter_thread(void *arg);
 
 /* IIO DMABUF ioctls on a buffer fd */
 int iio_dmabuf_attach(int buf_fd, int fd);
@@ -93,6 +141,25 @@ int sim_stream_dmabuf(struct sim *s, const struct stream_opts *o,
 		      struct stream_result *r);
 int sim_stream_read(struct sim *s, const struct stream_opts *o,
 		    struct stream_result *r);
+
+/*
+ * Output streams: play o->bytes of dac_pattern_fill() scans (2 channels)
+ * through a DAC from o->nbufs DMABUFs (SYNC START WRITE waits for a block
+ * to be played before it is refilled) or through write(); wait until all was
+ * played, then disable. r->sum is what was sent, r->played what the DAC
+ * reports (debugfs), r->underruns buffer0/underruns.
+ */
+struct play_result {
+	struct dac_sum sum;
+	struct dac_sum played;
+	uint64_t underruns;
+	double seconds;
+	const char *what;	/* on error: the failed step */
+};
+int sim_play_dmabuf(struct sim *s, const struct stream_opts *o,
+		    struct play_result *r);
+int sim_play_write(struct sim *s, const struct stream_opts *o,
+		   struct play_result *r);
 
 /*
  * Insert the module (the one in $IIO_SIM_KO, which vm/run sets, else the

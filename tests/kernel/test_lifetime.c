@@ -84,7 +84,11 @@ static int setup(void **state)
 		if (f.map[i] == MAP_FAILED)
 			return -1;
 	}
-	f.refcnt = module_refcnt();
+	/*
+	 * Only the open node pins the module; attachments of the previous
+	 * test may still be released on a workqueue.
+	 */
+	f.refcnt = wait_refcnt(1);
 	*state = &f;
 	return 0;
 }

@@ -144,33 +144,18 @@ static void test_cancel_error(void **state)
 	assert_int_equal(dmabuf_sync(f->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ), 0);
 }
 
-struct waiter {
-	int fd;
-	int ret;
-	double done;
-};
-
-static void *sync_waiter(void *arg)
-{
-	struct waiter *w = arg;
-
-	w->ret = dmabuf_sync(w->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	w->done = now_seconds();
-	return NULL;
-}
-
 /* A thread blocked in SYNC START is released by disable. */
 static void test_disable_releases_waiter(void **state)
 {
 	struct fixture *f = *state;
-	struct waiter w = { .fd = f->fd, .ret = 1 };
+	struct sync_waiter w = { .fd = f->fd, .flags = DMA_BUF_SYNC_READ, .ret = 1 };
 	pthread_t th;
 	double t;
 
 	assert_int_equal(sim_attr_write(&f->s, "sampling_frequency", "10"), 0);
 	assert_int_equal(sim_enable(&f->s, true), 0);
 	assert_int_equal(iio_dmabuf_enqueue(f->s.buf_fd, f->fd, f->size, 0), 0);
-	assert_int_equal(pthread_create(&th, NULL, sync_waiter, &w), 0);
+	assert_int_equal(pthread_create(&th, NULL, sync_waiter_thread, &w), 0);
 	usleep(300000);
 	assert_int_equal(w.ret, 1);	/* still waiting */
 	t = now_seconds();
