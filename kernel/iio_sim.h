@@ -234,6 +234,26 @@ struct sim_dev {
 	struct dentry *debugfs;
 };
 
+/*
+ * A channel of a simulated device: voltage @_chan, scan index @_index,
+ * output if @_out, le:s16/16>>0, sampling_frequency shared by all.
+ */
+#define SIM_CHAN(_chan, _index, _out) {					\
+	.type = IIO_VOLTAGE,						\
+	.indexed = 1,							\
+	.output = (_out),						\
+	.channel = (_chan),						\
+	.info_mask_shared_by_all = BIT(IIO_CHAN_INFO_SAMP_FREQ),	\
+	.scan_index = (_index),						\
+	.scan_type = {							\
+		.sign = 's',						\
+		.realbits = 16,						\
+		.storagebits = 16,					\
+		.shift = 0,						\
+		.endianness = IIO_LE,					\
+	},								\
+}
+
 /* sim_dev.c */
 int sim_dev_read_raw(struct iio_dev *indio_dev,
 		     struct iio_chan_spec const *chan,

@@ -249,26 +249,11 @@ static const struct iio_info sim_adc_info = {
 	.attrs = &sim_adc_attr_group,
 };
 
-#define SIM_ADC_CHAN(_chan, _index) {						\
-	.type = IIO_VOLTAGE,						\
-	.indexed = 1,							\
-	.channel = (_chan),							\
-	.info_mask_shared_by_all = BIT(IIO_CHAN_INFO_SAMP_FREQ),	\
-	.scan_index = (_index),						\
-	.scan_type = {							\
-		.sign = 's',						\
-		.realbits = 16,						\
-		.storagebits = 16,					\
-		.shift = 0,						\
-		.endianness = IIO_LE,					\
-	},								\
-}
-
 static const struct iio_chan_spec sim_adc_channels[SIM_ADC_CHANNELS] = {
-	SIM_ADC_CHAN(0, 0),
-	SIM_ADC_CHAN(1, 1),
-	SIM_ADC_CHAN(2, 2),
-	SIM_ADC_CHAN(3, 3),
+	SIM_CHAN(0, 0, 0),
+	SIM_CHAN(1, 1, 0),
+	SIM_CHAN(2, 2, 0),
+	SIM_CHAN(3, 3, 0),
 };
 
 /**

@@ -91,25 +91,9 @@ static const struct iio_info sim_dac_info = {
 	.write_raw_get_fmt = sim_dev_write_raw_get_fmt,
 };
 
-#define SIM_DAC_CHAN(_chan) {						\
-	.type = IIO_VOLTAGE,						\
-	.indexed = 1,							\
-	.output = 1,							\
-	.channel = (_chan),						\
-	.info_mask_shared_by_all = BIT(IIO_CHAN_INFO_SAMP_FREQ),	\
-	.scan_index = (_chan),						\
-	.scan_type = {							\
-		.sign = 's',						\
-		.realbits = 16,						\
-		.storagebits = 16,					\
-		.shift = 0,						\
-		.endianness = IIO_LE,					\
-	},								\
-}
-
 static const struct iio_chan_spec sim_dac_channels[SIM_DAC_CHANNELS] = {
-	SIM_DAC_CHAN(0),
-	SIM_DAC_CHAN(1),
+	SIM_CHAN(0, 0, 1),
+	SIM_CHAN(1, 1, 1),
 };
 
 static int sim_dac_checksum_get(void *data, u64 *val)

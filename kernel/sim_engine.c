@@ -88,6 +88,8 @@ static void sim_engine_run_free(struct sim_engine *eng, struct sim_buffer *sb,
 		return;
 	}
 
+	/* the move may have finished requests (injected failures) */
+	pace->due_in = sim_buffer_complete_due(sb);
 	wait_event_interruptible_timeout(eng->wq, kthread_should_stop() ||
 					 READ_ONCE(eng->stall) ||
 					 atomic_read(&eng->rate_gen) != pace->gen ||
@@ -124,6 +126,7 @@ static void sim_engine_run_paced(struct sim_engine *eng, struct sim_buffer *sb,
 	wake = pace->t0 + mul_u64_u32_div(pace->done + step, NSEC_PER_SEC,
 					  pace->rate);
 	now = ktime_get_ns();
+	pace->due_in = sim_buffer_complete_due(sb);
 	if (pace->due_in)
 		wake = min(wake, now + pace->due_in);
 	if (wake <= now) {

@@ -217,6 +217,31 @@ static void test_delay(void **state)
 	close(sync_fd[0]);
 }
 
+/* An injected failure with a delay, nothing else queued: it still completes. */
+static void test_fail_delayed(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t played;
+	int sync_fd;
+	double t0, t;
+
+	assert_int_equal(sim_debugfs_write(&f->s, "buffer0/delay_ms", "200"), 0);
+	assert_int_equal(sim_debugfs_write(&f->s, "buffer0/fail_count", "1"), 0);
+	assert_int_equal(sim_enable(&f->s, true), 0);
+	t0 = now_seconds();
+	assert_int_equal(iio_dmabuf_enqueue(f->s.buf_fd, f->fd[0], f->size, 0), 0);
+	sync_fd = dmabuf_export_fence_all(f->fd[0]);
+	assert_true(sync_fd >= 0);
+	assert_int_equal(wait_sync_file(sync_fd, 3000), -EIO);
+	t = now_seconds() - t0;
+	assert_true(t >= 0.2 && t < 2.0);
+	close(sync_fd);
+	assert_int_equal(sim_enable(&f->s, false), 0);
+	/* the failed block was not played */
+	assert_int_equal(sim_debugfs_u64(&f->s, "bytes", &played), 0);
+	assert_int_equal(played, 0);
+}
+
 /* A stalled engine: SYNC START under poll() times out; release completes. */
 static void test_stall_release(void **state)
 {
@@ -329,6 +354,7 @@ int main(void)
 		T(test_fail_eio),
 		T(test_fail_adc_errno),
 		T(test_delay),
+		T(test_fail_delayed),
 		T(test_stall_release),
 		T(test_stall_disable),
 		T(test_stall_teardown_rmmod),
