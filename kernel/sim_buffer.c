@@ -470,10 +470,23 @@ static bool sim_buffer_ring_used_empty(struct sim_buffer *sb)
 	return !sb->ring || !sim_ring_used(sb);
 }
 
+/*
+ * Whether DMABUFs are attached through the open buffer fd: the core's list of
+ * attachments, which DETACH and close() empty at once. sb->attached also
+ * counts attachments of a closed fd that wait for the core's deferred
+ * cleanup (system_wq) of their last transfers; those must not decide the
+ * mode of the next user. A lockless hint (list_empty() reads once); taking
+ * dmabufs_mutex here would invert the core's lock order.
+ */
+static bool sim_buffer_fd_attached(struct sim_buffer *sb)
+{
+	return !list_empty(&sb->buffer.dmabufs);
+}
+
 /* read()/write() are refused while DMABUFs are attached or in DMABUF mode */
 static bool sim_buffer_dmabuf_busy(struct sim_buffer *sb)
 {
-	return READ_ONCE(sb->attached) ||
+	return sim_buffer_fd_attached(sb) ||
 	       (READ_ONCE(sb->enabled) && READ_ONCE(sb->mode) == SIM_MODE_DMABUF);
 }
 
@@ -658,7 +671,8 @@ static int sim_buffer_enable(struct iio_buffer *buffer,
 	if (!buffer->bytes_per_datum)
 		return -EINVAL;
 
-	sb->mode = sb->attached ? SIM_MODE_DMABUF : SIM_MODE_FILEIO;
+	sb->mode = sim_buffer_fd_attached(sb) ? SIM_MODE_DMABUF :
+						SIM_MODE_FILEIO;
 	if (sb->mode == SIM_MODE_FILEIO) {
 		/* an output ring keeps what write() stored while disabled */
 		if (buffer->direction == IIO_BUFFER_DIRECTION_IN || !sb->ring ||
