@@ -144,10 +144,29 @@ static int sim_engine_thread(void *arg)
 	struct sim_engine *eng = arg;
 	struct sim_buffer *sb = sim_engine_buffer(eng);
 	struct sim_engine_pace pace = { .gen = atomic_read(&eng->rate_gen) - 1 };
+	bool armed = false;
 
 	while (!kthread_should_stop()) {
 		int gen = atomic_read(&eng->rate_gen);
 		u64 avail;
+
+		/*
+		 * An input in DMABUF mode starts its sample clock with the first
+		 * queued block, like a DMA engine armed by its first descriptor:
+		 * ENQUEUE is refused before enable, and the scans that fell due
+		 * until the first one would otherwise be dropped.
+		 */
+		if (!armed) {
+			if (sb->buffer.direction == IIO_BUFFER_DIRECTION_IN &&
+			    sb->mode == SIM_MODE_DMABUF && !sim_buffer_ready(sb)) {
+				wait_event_interruptible(eng->wq,
+							 kthread_should_stop() ||
+							 sim_buffer_ready(sb));
+				continue;
+			}
+			armed = true;
+			pace.gen = gen - 1;	/* pacing starts now */
+		}
 
 		if (READ_ONCE(eng->stall)) {
 			wait_event_interruptible(eng->wq, kthread_should_stop() ||

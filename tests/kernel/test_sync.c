@@ -93,6 +93,32 @@ static void test_sync_start_waits(void **state)
 	assert_int_equal(dmabuf_sync(f->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ), 0);
 }
 
+/*
+ * The sample clock of DMABUF capture starts with the first queued block:
+ * however late it comes after enable, it begins with scan 0 and nothing was
+ * dropped before it.
+ */
+static void test_clock_starts_with_first_block(void **state)
+{
+	struct fixture *f = *state;
+	size_t bytes = RATE / 10 * SCAN;
+	struct counter c = { 0 };
+	uint64_t overruns;
+
+	assert_int_equal(sim_enable(&f->s, true), 0);
+	usleep(300 * 1000);	/* 300 scans fall due, none queued for */
+	assert_int_equal(iio_dmabuf_enqueue(f->s.buf_fd, f->fd, bytes, 0), 0);
+	assert_int_equal(dmabuf_sync(f->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ), 0);
+	counter_check(&c, f->map, bytes);
+	assert_int_equal(((const uint64_t *)f->map)[0], 0);
+	assert_int_equal(c.gaps, 0);
+	assert_int_equal(c.mismatches, 0);
+	/* the 300 scans before the block were not dropped (those after it are) */
+	assert_int_equal(sim_attr_u64(&f->s, "buffer0/overruns", &overruns), 0);
+	assert_true(overruns < 100);
+	assert_int_equal(dmabuf_sync(f->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ), 0);
+}
+
 /* poll() on the DMABUF fd: not ready while pending, POLLOUT/POLLIN once filled. */
 static void test_poll_dmabuf(void **state)
 {
@@ -195,6 +221,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_sync_start_waits),
+		T(test_clock_starts_with_first_block),
 		T(test_poll_dmabuf),
 		T(test_cancel_error),
 		T(test_disable_releases_waiter),
