@@ -157,22 +157,6 @@ static double median(double *v, unsigned int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static int parse_count(const char *s, unsigned long long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -1;
-	switch (*end) {
-	case 'G': *out <<= 10; /* fall through */
-	case 'M': *out <<= 10; /* fall through */
-	case 'K': *out <<= 10; end++; break;
-	}
-	return *end || !*out ? -1 : 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -185,13 +169,14 @@ int main(int argc, char **argv)
 	struct stream_opts o = {
 		.src = DMABUF_HEAP, .nbufs = 4, .block = 1 << 20, .bytes = 256ull << 20,
 	};
-	unsigned long long v, rounds = 5;
+	uint64_t v;
+	unsigned int rounds = 5;
 	double (*mibps)[NMODES], (*cpu)[NMODES];
 	double med[NMODES], medcpu[NMODES];
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (opt == '?' || !optarg || parse_count(optarg, &v))
+		if (opt == '?' || !optarg || parse_size(optarg, &v) || !v)
 			goto usage;
 		switch (opt) {
 		case 'n': o.bytes = v; break;
@@ -219,7 +204,7 @@ int main(int argc, char **argv)
 	cpu = calloc(rounds, sizeof(*cpu));
 	if (!mibps || !cpu)
 		return 1;
-	printf("sim-adc, %llu MiB per run, %zu-byte blocks, %u blocks, %llu rounds\n",
+	printf("sim-adc, %llu MiB per run, %zu-byte blocks, %u blocks, %u rounds\n",
 	       (unsigned long long)(o.bytes >> 20), o.block, o.nbufs, rounds);
 	printf("round %10s %10s %10s   (MiB/s; CPU s/GiB)\n",
 	       mode_name[RAW], mode_name[LIB], mode_name[LIB_NOSTATUS]);

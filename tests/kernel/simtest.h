@@ -170,4 +170,7 @@ int sim_module_reload(const char *args);
 
 double now_seconds(void);
 
+/* A byte count with an optional K, M or G suffix (powers of 1024). */
+int parse_size(const char *s, uint64_t *out);
+
 #endif /* SIMTEST_H */
