@@ -346,11 +346,17 @@ enum iios_backend {
 /** Stream flags (struct iios_stream_params.flags). */
 enum iios_stream_flags {
 	/**
-	 * Do not read each completed block's fence status. The dmabuf steady
-	 * state is then 4 syscalls per block (poll, SYNC START, SYNC END,
-	 * ENQUEUE) instead of 7 (the fences are exported as a sync_file after
-	 * each ENQUEUE, polled, asked for their status, closed).
-	 * iios_block_status() then always reports 0.
+	 * Do not read each completed block's fence status
+	 * (iios_block_status_known() is then false for every transferred block).
+	 * Syscalls per block, dmabuf steady state:
+	 *   - default: 6 when the block is complete at iios_stream_get_block()
+	 *     (SYNC_IOC_FILE_INFO, SYNC START, close of the sync_file, SYNC END,
+	 *     ENQUEUE, EXPORT_SYNC_FILE), 8 when it must be waited for (poll of
+	 *     the sync_file and a second FILE_INFO added);
+	 *   - with this flag: 4 (poll of the DMABUF, SYNC START, SYNC END,
+	 *     ENQUEUE);
+	 *   - IIOS_STREAM_NO_CPU_ACCESS removes SYNC START and END from either;
+	 *   - fileio: 1 or 2 per block (poll when data is not ready, read()/write()).
 	 */
 	IIOS_STREAM_NO_BLOCK_STATUS = 1u << 0,
 	/**
@@ -373,6 +379,15 @@ struct iios_stream_stats {
 	uint64_t blocks;	/**< blocks completed (input: received; output: submitted) */
 	uint64_t bytes;		/**< bytes in those blocks */
 	uint64_t block_errors;	/**< completed blocks whose status was an error */
+	/**
+	 * Blocks handed out by iios_stream_get_block() whose status is unknown
+	 * (iios_block_status_known() false): with IIOS_STREAM_NO_BLOCK_STATUS
+	 * every transferred block; otherwise those whose transfer completed
+	 * before the library could export its fence, and all of them on kernels
+	 * without DMA_BUF_IOCTL_EXPORT_SYNC_FILE. Such blocks may have failed
+	 * without block_errors counting them.
+	 */
+	uint64_t status_unknown;
 	long long overruns;	/**< the buffer's `overruns` counter, -1 if it has none */
 	long long underruns;	/**< the buffer's `underruns` counter, -1 if it has none */
 };
@@ -458,10 +473,12 @@ IIOS_API ssize_t iios_stream_channel_offset(const struct iios_stream *s,
 
 /**
  * Get the next block.
- * Input: the next filled block, in order. With dmabuf, waits (poll POLLOUT on
- * the DMABUF fd) until the device completed it, does DMA_BUF_IOCTL_SYNC START
- * (read/write), and reads the fence status (see iios_block_status()). With
- * fileio, read()s a full block.
+ * Input: the next filled block, in order. With dmabuf, reads the status of the
+ * block's fence (SYNC_IOC_FILE_INFO on the sync_file exported at ENQUEUE),
+ * waits (poll of that sync_file; of the DMABUF fd, POLLOUT, with
+ * IIOS_STREAM_NO_BLOCK_STATUS) only if the device has not completed it yet,
+ * then does DMA_BUF_IOCTL_SYNC START (see iios_block_status() and
+ * iios_block_status_known()). With fileio, read()s a full block.
  * Output: a free block to fill. Initially all blocks are free; after that it
  * waits until the oldest submitted block was consumed by the device.
  *
@@ -534,12 +551,26 @@ IIOS_API size_t iios_block_bytes_used(const struct iios_block *blk);
  * Completion status of the block's last transfer: 0, or the negative errno
  * the device signalled its fence with (e.g. -ECANCELED when the buffer was
  * disabled, -EIO). Streaming continues after a failed block; its data is
- * undefined. Always 0 for fileio, with IIOS_STREAM_NO_BLOCK_STATUS, on
- * kernels without DMA_BUF_IOCTL_EXPORT_SYNC_FILE (< 6.0), and for a transfer
- * that failed before the library could export its fence (right after
- * ENQUEUE returned): the kernel keeps no record of signalled fences.
+ * undefined. 0 also when the status is unknown: check
+ * iios_block_status_known().
  */
 IIOS_API int iios_block_status(const struct iios_block *blk);
+/**
+ * Whether iios_block_status() is the real outcome of the block's last
+ * transfer. Always true for fileio (read()/write() report errors directly)
+ * and for an output block never submitted. False:
+ * - with IIOS_STREAM_NO_BLOCK_STATUS, and on kernels without
+ *   DMA_BUF_IOCTL_EXPORT_SYNC_FILE (< 6.0);
+ * - when the transfer completed before the library exported its fence (right
+ *   after ENQUEUE returned, a fast device can win that race): the kernel keeps
+ *   no record of signalled fences, so the export yields an already-signalled
+ *   stub fence. The library recognises the stub (SYNC_IOC_FILE_INFO lists the
+ *   sync_file's fences, and none is the IIO core's) instead of reporting 0.
+ * Such blocks are counted in iios_stream_stats.status_unknown; the data of a
+ * block whose transfer failed is undefined, so an application that must not
+ * use bad data treats them as suspect.
+ */
+IIOS_API bool iios_block_status_known(const struct iios_block *blk);
 /** Sequence number of the block in the stream: 0 for the first block handed out, then 1, 2, ... */
 IIOS_API uint64_t iios_block_sequence(const struct iios_block *blk);
 /**

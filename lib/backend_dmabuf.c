@@ -2,13 +2,19 @@
 /*
  * dmabuf backend: blocks are DMABUFs attached to the IIO buffer fd.
  *
- * Per block, input:  poll(DMABUF fd, POLLOUT)  -> DMA_BUF_IOCTL_SYNC START|READ
- *                    -> app reads -> DMA_BUF_IOCTL_SYNC END|READ
- *                    -> IIO_BUFFER_DMABUF_ENQUEUE
- * That is 4 syscalls per block with IIOS_STREAM_NO_BLOCK_STATUS. With block
- * status (the default) the fences are exported as a sync_file after ENQUEUE,
- * which is polled instead of the DMABUF, asked for its status and closed: 7.
- * Output is the same cycle starting with the app filling a block.
+ * Syscalls per block in the steady state (input; output is the same cycle
+ * starting with the app filling a block):
+ *
+ * default (per-block status), 6 when the block is already complete:
+ *   SYNC_IOC_FILE_INFO on the block's sync_file (status, and which fences)
+ *   -> DMA_BUF_IOCTL_SYNC START -> close(sync_file) -> app reads
+ *   -> DMA_BUF_IOCTL_SYNC END -> IIO_BUFFER_DMABUF_ENQUEUE
+ *   -> DMA_BUF_IOCTL_EXPORT_SYNC_FILE (the new transfer's fence, while pending)
+ *   8 when it is not complete yet: poll(sync_file) and a second FILE_INFO.
+ *   The consumer then waits for the device anyway, so the two are idle time.
+ * IIOS_STREAM_NO_BLOCK_STATUS, 4: poll(DMABUF, POLLOUT) -> SYNC START
+ *   -> app reads -> SYNC END -> ENQUEUE.
+ * IIOS_STREAM_NO_CPU_ACCESS removes SYNC START and END from either.
  *
  * POLLOUT on the DMABUF waits for all fences (the IIO fence is a WRITE fence
  * for input, a READ fence for output); the buffer fd's poll knows nothing about
@@ -20,6 +26,7 @@
 #include <linux/sync_file.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -161,8 +168,14 @@ static int cpu_sync(struct iios_stream *s, struct iios_block *b, bool start)
  * Per-block status. The kernel reports a transfer's error only as the error of
  * its fence, and an export made after the fence signalled returns a stub
  * (dma-resv skips signalled fences), so the fences are exported as a sync_file
- * right after ENQUEUE, polled instead of the DMABUF, and their status read at
- * dequeue (SYNC_IOC_FILE_INFO: 1 signalled, <0 error).
+ * right after ENQUEUE and their status read at dequeue.
+ *
+ * The export can still lose the race with a fast device: when the transfer
+ * completed between ENQUEUE and EXPORT, the sync_file holds the signalled stub
+ * fence (driver "stub") instead of the IIO core's fence (driver "iio"), and its
+ * status 1 says nothing about the transfer. SYNC_IOC_FILE_INFO lists the
+ * fences in the same call, so such a block is reported as "status unknown"
+ * (iios_block_status_known()) at no extra cost.
  */
 static void export_fences(struct iios_stream *s, struct iios_block *b)
 {
@@ -171,40 +184,74 @@ static void export_fences(struct iios_stream *s, struct iios_block *b)
 	if ((s->flags & IIOS_STREAM_NO_BLOCK_STATUS) || s->status_unsupported)
 		return;
 	if (iios_ioctl(b->dmabuf_fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp) < 0) {
-		/* Kernel < 6.0: statuses are unknown, report 0. */
+		/* Kernel < 6.0: statuses are unknown. */
 		s->status_unsupported = true;
 		return;
 	}
 	b->sync_fd = exp.fd;
 }
 
-static int fence_status(struct iios_block *b)
-{
-	struct sync_file_info info;
-	int r;
+/* Fences one FILE_INFO call can list; a block normally has one or two. */
+#define MAX_FENCES 8
+#define IIO_FENCE_DRIVER "iio" /* drivers/iio/industrialio-buffer.c */
 
-	if (b->sync_fd < 0)
-		return 0;
-	memset(&info, 0, sizeof(info));
-	r = iios_ioctl(b->sync_fd, SYNC_IOC_FILE_INFO, &info);
-	close(b->sync_fd);
-	b->sync_fd = -1;
-	return r == 0 && info.status < 0 ? info.status : 0;
+struct fence_state {
+	int status;	/* 1 all signalled, 0 pending, <0 the first error */
+	bool iio;	/* one of the fences is the IIO core's */
+};
+
+static int read_fences(struct iios_stream *s, struct iios_block *b, struct fence_state *fs)
+{
+	struct sync_fence_info fences[MAX_FENCES];
+	struct sync_file_info info = {
+		.num_fences = MAX_FENCES,
+		.sync_fence_info = (__u64)(uintptr_t)fences,
+	};
+	int r = iios_ioctl(b->sync_fd, SYNC_IOC_FILE_INFO, &info);
+
+	fs->iio = false;
+	if (r == -EINVAL) {
+		/* More fences than MAX_FENCES: ask for the status alone. */
+		memset(&info, 0, sizeof(info));
+		r = iios_ioctl(b->sync_fd, SYNC_IOC_FILE_INFO, &info);
+		fs->iio = true; /* several fences: not a lone stub */
+		info.num_fences = 0;
+	}
+	if (r < 0)
+		return iios_err_set(&s->err, -r, "%s: buffer%u: SYNC_IOC_FILE_INFO on block %u",
+				    s->dev->desc, s->buf->index, b->idx);
+	for (unsigned int i = 0; i < info.num_fences && i < MAX_FENCES; i++)
+		if (!strncmp(fences[i].driver_name, IIO_FENCE_DRIVER, sizeof(fences[i].driver_name)))
+			fs->iio = true;
+	fs->status = info.status;
+	return 0;
 }
 
 static int dmabuf_dequeue(struct iios_stream *s, struct iios_block *b, int timeout_ms)
 {
+	struct fence_state fs = { .status = 1, .iio = true };
 	int r;
 
-	if (b->in_kernel) {
-		/* Both wait for every fence of the DMABUF (the IIO fence is a WRITE
-		 * fence for input and a READ fence for output). */
-		if (b->sync_fd >= 0)
+	if (b->in_kernel && b->sync_fd >= 0) {
+		/* Ask first: a complete block needs no poll. */
+		r = read_fences(s, b, &fs);
+		if (r)
+			return r;
+		if (fs.status == 0) {
 			r = iios_wait_fd(s, b->sync_fd, POLLIN, iios_deadline(timeout_ms),
 					 timeout_ms == 0);
-		else
-			r = iios_wait_fd(s, b->dmabuf_fd, POLLOUT, iios_deadline(timeout_ms),
-					 timeout_ms == 0);
+			if (r)
+				return iios_err_set(&s->err, -r, "%s: buffer%u: waiting for block %u",
+						    s->dev->desc, s->buf->index, b->idx);
+			r = read_fences(s, b, &fs);
+			if (r)
+				return r;
+		}
+	} else if (b->in_kernel) {
+		/* No status: POLLOUT waits for every fence of the DMABUF (the IIO
+		 * fence is a WRITE fence for input and a READ fence for output). */
+		r = iios_wait_fd(s, b->dmabuf_fd, POLLOUT, iios_deadline(timeout_ms),
+				 timeout_ms == 0);
 		if (r)
 			return iios_err_set(&s->err, -r, "%s: buffer%u: waiting for block %u",
 					    s->dev->desc, s->buf->index, b->idx);
@@ -212,7 +259,15 @@ static int dmabuf_dequeue(struct iios_stream *s, struct iios_block *b, int timeo
 	r = cpu_sync(s, b, true);
 	if (r)
 		return r;
-	b->status = fence_status(b);
+	if (b->sync_fd >= 0) {
+		close(b->sync_fd);
+		b->sync_fd = -1;
+		b->status = fs.status < 0 ? fs.status : 0;
+		b->status_known = fs.iio || fs.status < 0;
+	} else {
+		b->status = 0;
+		b->status_known = !b->in_kernel; /* a fresh output block has no transfer */
+	}
 	b->in_kernel = false;
 	return 0;
 }

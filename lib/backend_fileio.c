@@ -39,9 +39,11 @@ static int fileio_dequeue(struct iios_stream *s, struct iios_block *b, int timeo
 {
 	int64_t deadline = iios_deadline(timeout_ms);
 
+	/* read()/write() report their errors themselves: statuses are known. */
+	b->status = 0;
+	b->status_known = true;
 	if (s->output)
 		return 0; /* output blocks are free as soon as write() returned */
-	b->status = 0;
 	while (b->fill < s->block_bytes) {
 		ssize_t n;
 		int r;

@@ -131,6 +131,7 @@ struct iios_block {
 	size_t fill;	/* fileio: bytes transferred so far (kept across timeouts) */
 	bool cyclic;
 	int status;
+	bool status_known; /* false: the fence signalled before it could be exported */
 	uint64_t seq;
 	int dmabuf_fd;
 	int sync_fd;	/* sync_file of the block's fences, exported at ENQUEUE */

@@ -402,11 +402,11 @@ IIOS_API int iios_stream_get_block(struct iios_stream *s, int timeout_ms, struct
 		b->bytes_used = s->block_bytes;
 		s->stats.blocks++;
 		s->stats.bytes += b->bytes_used;
-		if (b->status)
-			s->stats.block_errors++;
-	} else if (b->status) {
-		s->stats.block_errors++;
 	}
+	if (b->status)
+		s->stats.block_errors++;
+	if (!b->status_known)
+		s->stats.status_unknown++;
 	*out = b;
 	return 0;
 }
@@ -525,6 +525,7 @@ IIOS_API void *iios_block_data(const struct iios_block *b) { return b->data; }
 IIOS_API size_t iios_block_size(const struct iios_block *b) { return b->size; }
 IIOS_API size_t iios_block_bytes_used(const struct iios_block *b) { return b->bytes_used; }
 IIOS_API int iios_block_status(const struct iios_block *b) { return b->status; }
+IIOS_API bool iios_block_status_known(const struct iios_block *b) { return b->status_known; }
 IIOS_API uint64_t iios_block_sequence(const struct iios_block *b) { return b->seq; }
 
 IIOS_API int iios_block_dmabuf_fd(const struct iios_block *b)
