@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The verify workers' shared steps (verify_fence.c). */
+#ifndef STRESS_VERIFY_H
+#define STRESS_VERIFY_H
+
+#include <string.h>
+
+#include "prng.h"
+#include "stress.h"
+
+/* a block takes milliseconds; under TCG and the chaos, allow seconds */
+#define VF_TIMEOUT_MS	20000
+#define VF_TIMEOUT_TEXT	"20 s"
+
+/*
+ * ENQUEUE @bytes of @dmabuf_fd and export its fence while pending. Returns
+ * the sync_file fd, or a negative errno (reported).
+ */
+int vf_enqueue(struct worker *w, const struct sdev *d, int buf_fd, int dmabuf_fd,
+	       uint64_t bytes);
+/* Now and then: a completion delay, or fail the next 1..3 transfers. */
+void vf_maybe_inject(struct worker *w, const struct sdev *d);
+/*
+ * Wait for the transfer of @dmabuf_fd whose sync_file is @fence (closed
+ * here); its status: 1 done, -EIO injected (counted), -ECANCELED, ...
+ */
+int vf_wait(struct worker *w, const struct sdev *d, int dmabuf_fd, int fence);
+/* At the end: injected failures = those seen + those left in fail_count. */
+void vf_check_injected(struct worker *w, const struct sdev *d);
+
+#endif /* STRESS_VERIFY_H */

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The ADC verify worker: sim-adc1, alone on its device, captures the counter
+ * waveform unthrottled (so nothing is ever dropped) in segments, while the
+ * chaos runs on pair 0. A DMABUF segment (system heap or udmabuf, alternately)
+ * keeps 4 blocks queued; each completed block whose fence carries no error
+ * must hold exactly the next scans (8 bytes, seq, all four channels): the
+ * counter continues across blocks and injected failures leave no gap. At
+ * disable, once one block is cancelled, all later ones are. A fileio segment
+ * reads a few MiB through read(), every scan checked from seq 0.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+
+#include "verify.h"
+
+#define NBUF		4
+#define PAGE		4096u
+#define SCAN		8u
+
+struct vbuf {
+	int fd;
+	void *map;
+	int fence;	/* sync_file of the queued transfer, -1: none */
+};
+
+struct vadc {
+	struct worker *w;
+	const struct sdev *d;
+	struct sim s;
+	struct vbuf b[NBUF];
+	size_t size;
+	uint64_t expect;	/* seq the next good block starts with */
+	bool cancelled;		/* a block was cancelled: all later ones must be */
+};
+
+/* Check a completed block with status @st. */
+static void block_done(struct vadc *v, struct vbuf *b, int st)
+{
+	const uint64_t *p = b->map;
+	struct worker *w = v->w;
+
+	if (st == -ECANCELED) {
+		v->cancelled = true;
+		return;
+	}
+	if (v->cancelled) {
+		stress_fail(w, v->d, "a block completed with %d after an earlier one was cancelled", st);
+		w->st->block_errors++;
+		return;
+	}
+	if (st == -EIO)
+		return;	/* injected: untouched, no scan consumed */
+	if (st != 1) {
+		stress_fail(w, v->d, "fence status %d (%s)", st, st < 0 ? strerror(-st) : "pending");
+		w->st->block_errors++;
+		return;
+	}
+	w->st->ops[OP_SYNC]++;
+	if (EXPECT(w, "SYNC START READ", v->d, dmabuf_sync(b->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ), 0))
+		return;
+	for (size_t i = 0; i < v->size / SCAN; i++) {
+		if (p[i] != v->expect + i) {
+			stress_fail(w, v->d, "block of %zu bytes: scan %zu is %llu, expected %llu",
+				    v->size, i, (unsigned long long)p[i],
+				    (unsigned long long)(v->expect + i));
+			w->st->block_errors++;
+			break;
+		}
+	}
+	/* the next block continues this one (after an error: resync) */
+	v->expect = p[v->size / SCAN - 1] + 1;
+	w->st->bytes_verified += v->size;
+	w->st->ops[OP_BLOCK]++;
+	EXPECT(w, "SYNC END READ", v->d, dmabuf_sync(b->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ), 0);
+}
+
+static void bufs_free(struct vadc *v)
+{
+	for (int i = 0; i < NBUF; i++) {
+		struct vbuf *b = &v->b[i];
+
+		if (b->fence >= 0)
+			close(b->fence);
+		if (b->map && b->map != MAP_FAILED)
+			munmap(b->map, v->size);
+		if (b->fd >= 0) {
+			v->w->st->ops[OP_DETACH]++;
+			EXPECT(v->w, "DETACH", v->d, iio_dmabuf_detach(v->s.buf_fd, b->fd), 0);
+			close(b->fd);
+		}
+		*b = (struct vbuf){ .fd = -1, .fence = -1 };
+	}
+}
+
+static int bufs_alloc(struct vadc *v, enum dmabuf_source src)
+{
+	for (int i = 0; i < NBUF; i++)
+		v->b[i] = (struct vbuf){ .fd = -1, .fence = -1 };
+	for (int i = 0; i < NBUF; i++) {
+		struct vbuf *b = &v->b[i];
+		int fd = dmabuf_alloc(src, v->size);
+
+		if (EXPECT(v->w, dmabuf_source_name(src), v->d, fd, 0) < 0)
+			return fd;
+		v->w->st->ops[OP_ATTACH]++;
+		if (EXPECT(v->w, "ATTACH", v->d, iio_dmabuf_attach(v->s.buf_fd, fd), 0)) {
+			close(fd);
+			return -EIO;
+		}
+		b->fd = fd;
+		b->map = mmap(NULL, v->size, PROT_READ, MAP_SHARED, fd, 0);
+		if (EXPECT(v->w, "mmap DMABUF", v->d, b->map == MAP_FAILED ? -errno : 0, 0))
+			return -EIO;
+	}
+	return 0;
+}
+
+static void dmabuf_segment(struct vadc *v, enum dmabuf_source src)
+{
+	struct worker *w = v->w;
+	unsigned int blocks = 16 + prng_below(&w->rng, 48);
+	unsigned int k, done = 0;
+	uint64_t overruns = 0;
+
+	v->size = (4 + prng_below(&w->rng, 61)) * PAGE;
+	v->expect = 0;
+	v->cancelled = false;
+	if (bufs_alloc(v, src))
+		goto out;
+	w->st->ops[OP_ENABLE]++;
+	if (EXPECT(w, "buffer0/enable 1", v->d, sim_enable(&v->s, true), 0))
+		goto out;
+	for (k = 0; k < NBUF; k++) {
+		v->b[k].fence = vf_enqueue(w, v->d, v->s.buf_fd, v->b[k].fd, v->size);
+		if (v->b[k].fence < 0)
+			goto disable;
+	}
+	for (; done < blocks && !worker_should_stop(w); done++) {
+		struct vbuf *b = &v->b[done % NBUF];
+		int st = vf_wait(w, v->d, b->fd, b->fence);
+
+		b->fence = -1;
+		if (st == -ETIMEDOUT)
+			goto disable;
+		block_done(v, b, st);
+		if (prng_percent(&w->rng, 10))
+			vf_maybe_inject(w, v->d);
+		b->fence = vf_enqueue(w, v->d, v->s.buf_fd, b->fd, v->size);
+		if (b->fence < 0)
+			goto disable;
+	}
+	/* unthrottled: never a drop */
+	if (!EXPECT(w, "buffer0/overruns", v->d, sim_attr_u64(&v->s, "buffer0/overruns", &overruns), 0) &&
+	    overruns) {
+		stress_fail(w, v->d, "%llu overruns while unthrottled", (unsigned long long)overruns);
+		w->st->block_errors++;
+	}
+disable:
+	w->st->ops[OP_ENABLE]++;
+	EXPECT(w, "buffer0/enable 0", v->d, sim_enable(&v->s, false), 0);
+	/* the rest in FIFO order: done, failed or cancelled, nothing pending */
+	for (k = 0; k < NBUF; k++) {
+		struct vbuf *b = &v->b[(done + k) % NBUF];
+
+		if (b->fence >= 0) {
+			int st = vf_wait(w, v->d, b->fd, b->fence);
+
+			b->fence = -1;
+			if (st != -ETIMEDOUT)
+				block_done(v, b, st);
+		}
+	}
+out:
+	bufs_free(v);
+}
+
+static void fileio_segment(struct vadc *v)
+{
+	struct worker *w = v->w;
+	struct stream_opts o = {
+		.block = 65536,
+		.bytes = (1 + prng_below(&w->rng, 32)) * 131072ull,
+	};
+	struct stream_result r;
+	int ret;
+
+	w->st->ops[OP_READ]++;
+	ret = sim_stream_read(&v->s, &o, &r);
+	if (EXPECT(w, r.what ? r.what : "read() stream", v->d, ret, 0))
+		return;
+	if (r.c.gaps || r.c.mismatches || r.c.scans != o.bytes / SCAN || r.bytes != o.bytes) {
+		stress_fail(w, v->d, "read() of %llu bytes: %llu scans, %llu gaps, %llu mismatches",
+			    (unsigned long long)o.bytes, (unsigned long long)r.c.scans,
+			    (unsigned long long)r.c.gaps, (unsigned long long)r.c.mismatches);
+		w->st->block_errors++;
+		return;
+	}
+	w->st->bytes_verified += r.bytes;
+	w->st->ops[OP_BLOCK]++;
+}
+
+void verify_adc_worker(struct worker *w)
+{
+	struct vadc v = { .w = w, .d = &stress_devs[DEV_ADC1] };
+	unsigned int seg = 0;
+
+	if (EXPECT(w, "setup", v.d, sim_setup(&v.s, v.d->name, SIM_ALL_CHANNELS,
+					      SIM_UNTHROTTLED), 0) ||
+	    EXPECT(w, "loopback 0", v.d, sim_attr_write(&v.s, "loopback", "0"), 0) ||
+	    EXPECT(w, "debugfs fail_errno", v.d,
+		   sim_debugfs_write(&v.s, "buffer0/fail_errno", "%d", EIO), 0))
+		goto out;
+	/* the node is free for the chaos's probes; the buffer fd stays ours */
+	close(v.s.dev_fd);
+	v.s.dev_fd = -1;
+	while (!worker_should_stop(w)) {
+		if (prng_percent(&w->rng, 15))
+			fileio_segment(&v);
+		else
+			dmabuf_segment(&v, seg++ % 2 ? DMABUF_UDMABUF : DMABUF_HEAP);
+	}
+	vf_check_injected(w, v.d);
+out:
+	/* keep the buffer fd until the chaos is over: its probes expect EBUSY */
+	while (!w->sh->chaos_done)
+		usleep(10000);
+	sim_teardown(&v.s);
+}

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The DAC verify worker: sim-dac1, alone on its device, plays unthrottled (no
+ * underrun) in segments while the chaos runs on pair 0. A DMABUF segment
+ * (system heap or udmabuf, alternately) keeps 3 blocks of dac_pattern_fill()
+ * scans queued; the fences say which were played (an injected failure is
+ * not), and at the end of the segment the DAC's debugfs bytes and checksum
+ * must be exactly those of the played blocks, in order. A write() segment
+ * plays a few MiB through the buffer fd, checked the same way.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+
+#include "verify.h"
+
+#define NBUF	3
+#define PAGE	4096u
+#define SCAN	4u
+
+struct dbuf {
+	int fd;
+	void *map;
+	size_t len;	/* bytes queued */
+	int fence;	/* sync_file of the queued transfer, -1: none */
+};
+
+struct vdac {
+	struct worker *w;
+	const struct sdev *d;
+	struct sim s;
+	struct dbuf b[NBUF];
+	size_t size;
+	struct dac_sum played;	/* what the DAC must report */
+};
+
+/* A completed block: count it in the expected checksum if it was played. */
+static void block_done(struct vdac *v, struct dbuf *b, int st)
+{
+	if (st == 1) {
+		dac_sum_update(&v->played, b->map, b->len);
+		v->w->st->ops[OP_BLOCK]++;
+	} else if (st != -EIO && st != -ETIMEDOUT) {
+		stress_fail(v->w, v->d, "fence status %d (%s) before disable", st,
+			    st < 0 ? strerror(-st) : "pending");
+		v->w->st->block_errors++;
+	}
+}
+
+static void bufs_free(struct vdac *v)
+{
+	for (int i = 0; i < NBUF; i++) {
+		struct dbuf *b = &v->b[i];
+
+		if (b->fence >= 0)
+			close(b->fence);
+		if (b->map && b->map != MAP_FAILED)
+			munmap(b->map, v->size);
+		if (b->fd >= 0) {
+			v->w->st->ops[OP_DETACH]++;
+			EXPECT(v->w, "DETACH", v->d, iio_dmabuf_detach(v->s.buf_fd, b->fd), 0);
+			close(b->fd);
+		}
+		*b = (struct dbuf){ .fd = -1, .fence = -1 };
+	}
+}
+
+static int bufs_alloc(struct vdac *v, enum dmabuf_source src)
+{
+	for (int i = 0; i < NBUF; i++)
+		v->b[i] = (struct dbuf){ .fd = -1, .fence = -1 };
+	for (int i = 0; i < NBUF; i++) {
+		struct dbuf *b = &v->b[i];
+		int fd = dmabuf_alloc(src, v->size);
+
+		if (EXPECT(v->w, dmabuf_source_name(src), v->d, fd, 0) < 0)
+			return fd;
+		v->w->st->ops[OP_ATTACH]++;
+		if (EXPECT(v->w, "ATTACH", v->d, iio_dmabuf_attach(v->s.buf_fd, fd), 0)) {
+			close(fd);
+			return -EIO;
+		}
+		b->fd = fd;
+		b->map = mmap(NULL, v->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (EXPECT(v->w, "mmap DMABUF", v->d, b->map == MAP_FAILED ? -errno : 0, 0))
+			return -EIO;
+	}
+	return 0;
+}
+
+/* Fill @b with the next scans and queue it. */
+static int block_queue(struct vdac *v, struct dbuf *b, uint64_t *seq)
+{
+	struct worker *w = v->w;
+	uint64_t wr = DMA_BUF_SYNC_WRITE;
+
+	b->len = SCAN * (1 + prng_below(&w->rng, v->size / SCAN));
+	w->st->ops[OP_SYNC]++;
+	if (EXPECT(w, "SYNC START WRITE", v->d, dmabuf_sync(b->fd, DMA_BUF_SYNC_START | wr), 0))
+		return -EIO;
+	dac_pattern_fill(b->map, b->len, *seq);
+	*seq += b->len / SCAN;
+	if (EXPECT(w, "SYNC END WRITE", v->d, dmabuf_sync(b->fd, DMA_BUF_SYNC_END | wr), 0))
+		return -EIO;
+	b->fence = vf_enqueue(w, v->d, v->s.buf_fd, b->fd, b->len);
+	return b->fence < 0 ? b->fence : 0;
+}
+
+/* The DAC's account of what it played must be exactly v->played. */
+static void check_played(struct vdac *v, const char *what)
+{
+	struct dac_sum got;
+
+	if (EXPECT(v->w, "debugfs bytes/checksum", v->d, sim_dac_played(&v->s, &got), 0))
+		return;
+	if (got.bytes != v->played.bytes || got.b != v->played.b) {
+		stress_fail(v->w, v->d, "%s: played %llu bytes, checksum %llu; expected %llu, %llu",
+			    what, (unsigned long long)got.bytes, (unsigned long long)got.b,
+			    (unsigned long long)v->played.bytes, (unsigned long long)v->played.b);
+		v->w->st->block_errors++;
+		return;
+	}
+	v->w->st->bytes_verified += got.bytes;
+}
+
+static void dmabuf_segment(struct vdac *v, enum dmabuf_source src)
+{
+	struct worker *w = v->w;
+	unsigned int blocks = 16 + prng_below(&w->rng, 48);
+	unsigned int k, done = 0;
+	uint64_t seq = 0;
+	bool ok = false;
+
+	v->size = (1 + prng_below(&w->rng, 64)) * PAGE;
+	v->played = (struct dac_sum){ 0 };
+	if (bufs_alloc(v, src))
+		goto out;
+	w->st->ops[OP_ENABLE]++;
+	if (EXPECT(w, "buffer0/enable 1", v->d, sim_enable(&v->s, true), 0))
+		goto out;
+	for (k = 0; k < NBUF; k++) {
+		if (block_queue(v, &v->b[k], &seq))
+			goto disable;
+	}
+	for (; done < blocks && !worker_should_stop(w); done++) {
+		struct dbuf *b = &v->b[done % NBUF];
+		int st = vf_wait(w, v->d, b->fd, b->fence);
+
+		b->fence = -1;
+		if (st == -ETIMEDOUT)
+			goto disable;
+		block_done(v, b, st);
+		if (prng_percent(&w->rng, 10))
+			vf_maybe_inject(w, v->d);
+		if (block_queue(v, b, &seq))
+			goto disable;
+	}
+	/* the last ones, in FIFO order, before disable cancels anything */
+	for (k = 0; k < NBUF; k++) {
+		struct dbuf *b = &v->b[(done + k) % NBUF];
+		int st = vf_wait(w, v->d, b->fd, b->fence);
+
+		b->fence = -1;
+		if (st == -ETIMEDOUT)
+			goto disable;
+		block_done(v, b, st);
+	}
+	ok = true;
+disable:
+	/* every fence is signalled, so the engine is done with the blocks */
+	if (ok)
+		check_played(v, "DMABUF blocks");
+	w->st->ops[OP_ENABLE]++;
+	EXPECT(w, "buffer0/enable 0", v->d, sim_enable(&v->s, false), 0);
+out:
+	bufs_free(v);
+}
+
+static void write_segment(struct vdac *v)
+{
+	struct worker *w = v->w;
+	struct stream_opts o = {
+		.block = 65536,
+		.bytes = (1 + prng_below(&w->rng, 32)) * 65536ull,
+	};
+	struct play_result r;
+	int ret;
+
+	w->st->ops[OP_WRITE]++;
+	ret = sim_play_write(&v->s, &o, &r);
+	if (EXPECT(w, r.what ? r.what : "write() stream", v->d, ret, 0))
+		return;
+	v->played = r.sum;
+	check_played(v, "write()");
+	if (r.underruns) {
+		stress_fail(w, v->d, "%llu underruns while unthrottled",
+			    (unsigned long long)r.underruns);
+		w->st->block_errors++;
+	}
+	w->st->ops[OP_BLOCK]++;
+}
+
+void verify_dac_worker(struct worker *w)
+{
+	struct vdac v = { .w = w, .d = &stress_devs[DEV_DAC1] };
+	unsigned int seg = 0;
+
+	if (EXPECT(w, "setup", v.d, sim_setup_dac(&v.s, v.d->name, SIM_DAC_CHANNELS,
+						  SIM_UNTHROTTLED), 0) ||
+	    EXPECT(w, "debugfs fail_errno", v.d,
+		   sim_debugfs_write(&v.s, "buffer0/fail_errno", "%d", EIO), 0))
+		goto out;
+	close(v.s.dev_fd);
+	v.s.dev_fd = -1;
+	while (!worker_should_stop(w)) {
+		if (prng_percent(&w->rng, 15))
+			write_segment(&v);
+		else
+			dmabuf_segment(&v, seg++ % 2 ? DMABUF_UDMABUF : DMABUF_HEAP);
+	}
+	vf_check_injected(w, v.d);
+out:
+	while (!w->sh->chaos_done)
+		usleep(10000);
+	sim_teardown(&v.s);
+}
