@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -771,6 +772,68 @@ int sim_module_reload(const char *args)
 	if (access("/sys/module/iio_sim", F_OK) == 0 && system("rmmod iio_sim") != 0)
 		return -EBUSY;
 	return sim_module_insert(args);
+}
+
+int sim_module_remove(void)
+{
+	return syscall(SYS_delete_module, "iio_sim", O_NONBLOCK) < 0 ? -errno : 0;
+}
+
+int sim_module_load(const char *args)
+{
+	int fd, ret;
+
+	fd = open(sim_module_path(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, args ? args : "", 0) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+long sim_module_refcnt(void)
+{
+	char buf[32];
+
+	if (path_read("/sys/module/iio_sim/refcnt", buf, sizeof(buf)))
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+long sim_module_wait_refcnt(long want, int timeout_ms)
+{
+	long v = sim_module_refcnt();
+
+	for (int t = 0; v != want && t < timeout_ms; t += 10) {
+		usleep(10000);
+		v = sim_module_refcnt();
+	}
+	return v;
+}
+
+static int driver_write(const char *file)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/bus/platform/drivers/iio-sim/%s", file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "iio-sim", 7) != 7)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int sim_driver_unbind(void)
+{
+	return driver_write("unbind");
+}
+
+int sim_driver_bind(void)
+{
+	return driver_write("bind");
 }
 
 int parse_size(const char *s, uint64_t *out)

@@ -168,6 +168,21 @@ int sim_play_write(struct sim *s, const struct stream_opts *o,
 int sim_module_insert(const char *args);
 int sim_module_reload(const char *args);
 
+/*
+ * Module lifetime, without a shell: delete_module() of iio_sim (non-blocking
+ * refusal: -EAGAIN while its reference count is not 0; it blocks while
+ * module exit waits for open buffer fds), finit_module() of the module file
+ * (sim_module_insert()'s), /sys/module/iio_sim/refcnt (-1 when not loaded).
+ */
+int sim_module_remove(void);
+int sim_module_load(const char *args);
+long sim_module_refcnt(void);
+/* Wait until the refcount is @want (10 ms steps, @timeout_ms); return it. */
+long sim_module_wait_refcnt(long want, int timeout_ms);
+/* Unbind / bind the iio-sim platform driver (tears the IIO devices down). */
+int sim_driver_unbind(void);
+int sim_driver_bind(void);
+
 double now_seconds(void);
 
 /* A byte count with an optional K, M or G suffix (powers of 1024). */
