@@ -489,7 +489,8 @@ IIOS_API ssize_t iios_stream_channel_offset(const struct iios_stream *s,
  * @param out         receives the block.
  * @return 0; -ETIMEDOUT (timeout expired), -EAGAIN (timeout 0 and not ready),
  *         -ECANCELED (iios_stream_cancel() was called), -ENOBUFS (the
- *         application holds every block), -EIO/-errno from the kernel. A block
+ *         application holds every block), -ENODATA (stopped with
+ *         iios_stream_stop() and drained), -EIO/-errno from the kernel. A block
  *         whose transfer failed is still returned with 0; see
  *         iios_block_status().
  */
@@ -521,6 +522,23 @@ IIOS_API int iios_stream_submit_block(struct iios_stream *s, struct iios_block *
 				      size_t bytes_used, unsigned int flags);
 
 /**
+ * Input streams: stop the device and keep what it produced. Disables the
+ * buffer; blocks the device completed before stay available, in order, from
+ * iios_stream_get_block() with their status. Afterwards:
+ * - dmabuf: the blocks still in flight come back at once with status
+ *   -ECANCELED and bytes_used 0 (the IIO DMABUF interface does not say how
+ *   much of a cancelled input block was written, so its data is dropped);
+ *   they are not counted in the statistics;
+ * - fileio: what the kernel's ring still holds is read, and the last block
+ *   may be partial (iios_block_bytes_used() less than the block size);
+ * - iios_stream_release_block() frees a block without queueing it again;
+ * - iios_stream_get_block() returns -ENODATA once everything was handed out.
+ * @return 0 (also when already stopped); -EINVAL for an output stream;
+ *         -errno from writing the buffer's `enable` file.
+ */
+IIOS_API int iios_stream_stop(struct iios_stream *s);
+
+/**
  * Cancel: until iios_stream_clear_cancel(), iios_stream_get_block() on an
  * input stream, and every wait of the stream (for a completed block, for room
  * to write), return -ECANCELED promptly, also when data is ready. Safe from
@@ -545,7 +563,10 @@ IIOS_API int iios_stream_get_stats(struct iios_stream *s, struct iios_stream_sta
 IIOS_API void *iios_block_data(const struct iios_block *blk);
 /** Capacity of the block in bytes (iios_stream_block_bytes()). */
 IIOS_API size_t iios_block_size(const struct iios_block *blk);
-/** Input: bytes of valid data in the block (the whole block). Output: bytes last submitted. */
+/**
+ * Input: bytes of valid data in the block (the whole block, except the last
+ * one after iios_stream_stop()). Output: bytes last submitted.
+ */
 IIOS_API size_t iios_block_bytes_used(const struct iios_block *blk);
 /**
  * Completion status of the block's last transfer: 0, or the negative errno

@@ -232,6 +232,10 @@ static int dmabuf_dequeue(struct iios_stream *s, struct iios_block *b, int timeo
 	struct fence_state fs = { .status = 1, .iio = true };
 	int r;
 
+	if (s->stopped && !b->in_kernel)
+		return iios_err_set(&s->err, ENODATA, "%s: buffer%u: stopped, every block handed out",
+				    s->dev->desc, s->buf->index);
+	b->bytes_used = s->output ? b->bytes_used : s->block_bytes;
 	if (b->in_kernel && b->sync_fd >= 0) {
 		/* Ask first: a complete block needs no poll. */
 		r = read_fences(s, b, &fs);
@@ -286,6 +290,10 @@ static int dmabuf_enqueue(struct iios_stream *s, struct iios_block *b, size_t by
 		r = cpu_sync(s, b, false);
 		if (r)
 			return r;
+	}
+	if (s->stopped) {
+		b->in_kernel = false; /* nothing more to transfer: just free */
+		return 0;
 	}
 	/* The buffer fd is blocking: ENQUEUE may wait (<= 5 s) for the DMABUF's
 	 * earlier fences instead of failing with EBUSY; signals restart it. */

@@ -44,14 +44,23 @@ static int fileio_dequeue(struct iios_stream *s, struct iios_block *b, int timeo
 	b->status_known = true;
 	if (s->output)
 		return 0; /* output blocks are free as soon as write() returned */
+	b->bytes_used = s->block_bytes;
 	while (b->fill < s->block_bytes) {
 		ssize_t n;
 		int r;
 
 		/* Poll first, also when data is ready: a pending cancel wins, as on
 		 * the dmabuf path. With watermark = one block this is one poll and
-		 * usually one read per block. */
-		r = iios_wait_fd(s, s->buf_fd, POLLIN, deadline, timeout_ms == 0);
+		 * usually one read per block. A stopped (disabled) buffer makes
+		 * poll report single scans, and nothing more will come. */
+		r = iios_wait_fd(s, s->buf_fd, POLLIN, deadline, timeout_ms == 0 || s->stopped);
+		if (r == -EAGAIN && s->stopped) {
+			if (b->fill == 0)
+				return iios_err_set(&s->err, ENODATA, "%s: buffer%u: stopped, all data read",
+						    s->dev->desc, s->buf->index);
+			b->bytes_used = b->fill; /* read() returns whole scans */
+			return 0;
+		}
 		if (r)
 			return iios_err_set(&s->err, -r, "%s: buffer%u: waiting for data",
 					    s->dev->desc, s->buf->index);

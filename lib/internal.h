@@ -170,6 +170,7 @@ struct iios_stream {
 	bool output;
 	bool legacy_fd;	/* buffer fd is the device node itself */
 	bool enabled;
+	bool stopped;	/* iios_stream_stop(): drain, never ENQUEUE again */
 	unsigned int flags;
 	int buf_fd;
 	int cancel_fd;	/* eventfd */

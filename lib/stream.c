@@ -398,15 +398,19 @@ IIOS_API int iios_stream_get_block(struct iios_stream *s, int timeout_ms, struct
 	s->q_len--;
 	b->state = IIOS_BLK_APP;
 	b->seq = s->next_seq++;
-	if (!s->output) {
-		b->bytes_used = s->block_bytes;
-		s->stats.blocks++;
-		s->stats.bytes += b->bytes_used;
+	/* A block cancelled by iios_stream_stop() is the stop, not an error. */
+	if (s->stopped && b->status == -ECANCELED) {
+		b->bytes_used = 0;
+	} else {
+		if (!s->output) {
+			s->stats.blocks++;
+			s->stats.bytes += b->bytes_used;
+		}
+		if (b->status)
+			s->stats.block_errors++;
+		if (!b->status_known)
+			s->stats.status_unknown++;
 	}
-	if (b->status)
-		s->stats.block_errors++;
-	if (!b->status_known)
-		s->stats.status_unknown++;
 	*out = b;
 	return 0;
 }
@@ -472,6 +476,24 @@ IIOS_API int iios_stream_submit_block(struct iios_stream *s, struct iios_block *
 	}
 	if (!s->enabled)
 		return iios_stream_enable(s, true);
+	return 0;
+}
+
+IIOS_API int iios_stream_stop(struct iios_stream *s)
+{
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	if (s->output)
+		return iios_err_set(&s->err, EINVAL, "%s: buffer%u: stop of an output stream",
+				    s->dev->desc, s->buf->index);
+	if (s->stopped)
+		return 0;
+	r = iios_stream_enable(s, false);
+	if (r)
+		return r;
+	s->stopped = true;
 	return 0;
 }
 
