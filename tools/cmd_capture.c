@@ -19,7 +19,9 @@ static const char help[] =
 	"or the CHANNELs named) to FILE or stdout.\n"
 	"\n"
 	"  -n, --samples N      stop after N samples per channel (scans)\n"
-	"  -t, --seconds S      stop after S seconds\n"
+	"  -t, --seconds S      stop after S seconds, then stop the device and keep\n"
+	"                       what it produced (every completed block; with\n"
+	"                       read() also the last partial one)\n"
 	"  -o, --output FILE    write to FILE ('-' is stdout, the default)\n"
 	"  -f, --format F       raw: the device's bytes, scan after scan (default);\n"
 	"                       csv: a header, then one line per scan with each\n"
@@ -98,6 +100,52 @@ static int csv_block(struct capture *c, struct iios_block *b, size_t nscans)
 		c->text[len++] = '\n';
 	}
 	return out_write(c->t, &c->out, c->text, len);
+}
+
+/* Verify and write the block's data (up to the -n limit); count its scans. */
+static int take_block(struct capture *c, struct iios_block *b, struct verify *v,
+		      const struct limit *lim, uint64_t *got)
+{
+	size_t nscans = iios_block_bytes_used(b) / c->scan_bytes, bytes;
+	int r;
+
+	if (lim->samples && nscans > lim->samples - *got)
+		nscans = (size_t)(lim->samples - *got);
+	bytes = nscans * c->scan_bytes;
+	if (v) {
+		if (iios_block_status(b))
+			verify_skip(v, bytes);
+		else
+			verify_block(v, iios_block_data(b), bytes);
+	}
+	r = c->csv ? csv_block(c, b, nscans) : out_write(c->t, &c->out, iios_block_data(b), bytes);
+	if (!r)
+		*got += nscans;
+	return r;
+}
+
+/*
+ * -t SECONDS is up: stop the device and keep everything it produced. The
+ * blocks it completed come back in order; a DMABUF block cancelled in flight
+ * comes back empty (the interface does not say how much of it was written);
+ * with read() the ring's last partial block comes too.
+ */
+static int drain(struct capture *c, struct verify *v, const struct limit *lim, uint64_t *got)
+{
+	struct iios_block *b;
+	int r = iios_stream_stop(c->s);
+
+	while (!r) {
+		r = iios_stream_get_block(c->s, 5000, &b);
+		if (r == -ENODATA || (r == -ECANCELED && tool_interrupted))
+			return 0;
+		if (!r && take_block(c, b, v, lim, got))
+			return -1;
+		if (!r)
+			r = iios_stream_release_block(c->s, b);
+	}
+	tool_err(c->t, "%s", iios_stream_last_error(c->s));
+	return -1;
 }
 
 int cmd_capture(struct tool *t, int argc, char **argv)
@@ -205,7 +253,6 @@ int cmd_capture(struct tool *t, int argc, char **argv)
 	while (!tool_interrupted) {
 		int timeout = limit_wait_ms(&lim);
 		struct iios_block *b;
-		size_t nscans, bytes;
 
 		if (timeout < 0) {
 			complete = true;
@@ -218,27 +265,12 @@ int cmd_capture(struct tool *t, int argc, char **argv)
 		}
 		if (r == -ECANCELED)
 			break;
-		if (r < 0) {
+		if (r < 0 || take_block(&c, b, verify ? &v : NULL, &lim, &got)) {
 			progress_end(&pg);
-			tool_err(t, "%s", iios_stream_last_error(c.s));
+			if (r < 0)
+				tool_err(t, "%s", iios_stream_last_error(c.s));
 			goto done;
 		}
-		nscans = iios_block_bytes_used(b) / c.scan_bytes;
-		if (lim.samples && nscans > lim.samples - got)
-			nscans = (size_t)(lim.samples - got);
-		bytes = nscans * c.scan_bytes;
-		if (verify) {
-			if (iios_block_status(b))
-				verify_skip(&v, bytes);
-			else
-				verify_block(&v, iios_block_data(b), bytes);
-		}
-		r = c.csv ? csv_block(&c, b, nscans) : out_write(t, &c.out, iios_block_data(b), bytes);
-		if (r) {
-			progress_end(&pg);
-			goto done;
-		}
-		got += nscans;
 		if (lim.samples && got >= lim.samples) {
 			complete = true;
 			break;
@@ -250,6 +282,10 @@ int cmd_capture(struct tool *t, int argc, char **argv)
 			goto done;
 		}
 		progress_stream(&pg, got * c.scan_bytes, c.s);
+	}
+	if (complete && lim.seconds && drain(&c, verify ? &v : NULL, &lim, &got)) {
+		progress_end(&pg);
+		goto done;
 	}
 	progress_end(&pg);
 	ret = EXIT_OK;
