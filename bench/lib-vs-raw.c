@@ -9,8 +9,11 @@
  *             with per-block fence status (the library's default)
  *   lib-nost  the same with IIOS_STREAM_NO_BLOCK_STATUS
  *
- * and prints MiB/s and CPU seconds per GiB of each, then the medians and
- * each library mode's throughput relative to raw.
+ * and prints MiB/s, CPU seconds per GiB and system calls per block of each
+ * (perf's raw_syscalls:sys_enter tracepoint, as `iiostream bench`: the library
+ * modes count their get/release loop only, raw its whole run, set-up
+ * included), then the medians and each library mode's throughput relative
+ * to raw.
  *
  *   lib-vs-raw [--bytes N] [--block-size B] [--blocks K] [--rounds R]
  */
@@ -23,6 +26,7 @@
 
 #include <iiostream.h>
 
+#include "measure.h"
 #include "simtest.h"
 
 enum mode { RAW, LIB, LIB_NOSTATUS, NMODES };
@@ -31,7 +35,18 @@ static const char *const mode_name[NMODES] = { "raw", "lib", "lib-nost" };
 struct figure {
 	double mibps;
 	double cpu_per_gib;
+	double syscalls_per_block; /* -1: not counted */
 };
+
+static struct syscount sc = { .fd = -1 };
+
+/* The clock measure.c uses (the tool's own is in tools/main.c). */
+double tool_now(void);
+double tool_now(void)
+{
+	return now_seconds();
+}
+static long long loop_syscalls; /* of the last lib_stream() */
 
 static double cpu_seconds(void)
 {
@@ -81,6 +96,7 @@ static int lib_stream(const struct stream_opts *o, unsigned int flags,
 		goto out;
 	}
 	t0 = now_seconds();
+	syscount_start(&sc);
 	while (r->bytes < o->bytes) {
 		ret = iios_stream_get_block(st, -1, &blk);
 		if (ret) {
@@ -95,6 +111,7 @@ static int lib_stream(const struct stream_opts *o, unsigned int flags,
 			goto out;
 		}
 	}
+	loop_syscalls = syscount_stop(&sc);
 	r->seconds = now_seconds() - t0;
 	ret = 0;
 out:
@@ -108,6 +125,7 @@ static int run(enum mode m, const struct stream_opts *o, struct figure *f)
 	struct stream_result r;
 	struct sim s;
 	double cpu;
+	long long calls;
 	int ret;
 
 	/* channels, counter waveform, unthrottled; the library reopens it */
@@ -121,10 +139,14 @@ static int run(enum mode m, const struct stream_opts *o, struct figure *f)
 		sim_teardown(&s);
 
 	cpu = cpu_seconds();
-	if (m == RAW)
+	if (m == RAW) {
+		syscount_start(&sc);
 		ret = sim_stream_dmabuf(&s, o, &r);
-	else
+		calls = syscount_stop(&sc);
+	} else {
 		ret = lib_stream(o, m == LIB ? 0 : IIOS_STREAM_NO_BLOCK_STATUS, &r);
+		calls = loop_syscalls;
+	}
 	cpu = cpu_seconds() - cpu;
 	if (m == RAW)
 		sim_teardown(&s);
@@ -141,6 +163,7 @@ static int run(enum mode m, const struct stream_opts *o, struct figure *f)
 	}
 	f->mibps = r.bytes / 1048576.0 / r.seconds;
 	f->cpu_per_gib = cpu / (r.bytes / 1073741824.0);
+	f->syscalls_per_block = calls < 0 ? -1 : (double)calls / (double)(r.bytes / o->block);
 	return 0;
 }
 
@@ -171,7 +194,7 @@ int main(int argc, char **argv)
 	};
 	uint64_t v;
 	unsigned int rounds = 5;
-	double (*mibps)[NMODES], (*cpu)[NMODES];
+	double (*mibps)[NMODES], (*cpu)[NMODES], calls[NMODES] = { -1, -1, -1 };
 	double med[NMODES], medcpu[NMODES];
 	int opt;
 
@@ -200,6 +223,7 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		goto usage;
 
+	syscount_open(&sc);
 	mibps = calloc(rounds, sizeof(*mibps));
 	cpu = calloc(rounds, sizeof(*cpu));
 	if (!mibps || !cpu)
@@ -217,6 +241,7 @@ int main(int argc, char **argv)
 				return 1;
 			mibps[i][m] = f.mibps;
 			cpu[i][m] = f.cpu_per_gib;
+			calls[m] = f.syscalls_per_block;
 			printf(" %10.1f", f.mibps);
 			fflush(stdout);
 		}
@@ -235,6 +260,11 @@ int main(int argc, char **argv)
 	}
 	printf("median %9.1f %10.1f %10.1f   (%.3f %.3f %.3f)\n", med[RAW], med[LIB],
 	       med[LIB_NOSTATUS], medcpu[RAW], medcpu[LIB], medcpu[LIB_NOSTATUS]);
+	if (sc.fd >= 0)
+		printf("syscalls/block %5.2f %10.2f %10.2f   (last round)\n", calls[RAW], calls[LIB],
+		       calls[LIB_NOSTATUS]);
+	else
+		printf("syscalls/block: not counted: %s\n", sc.why);
 	printf("throughput vs raw: lib %+.1f%%, lib-nost %+.1f%%\n",
 	       (med[LIB] / med[RAW] - 1) * 100, (med[LIB_NOSTATUS] / med[RAW] - 1) * 100);
 	free(mibps);
