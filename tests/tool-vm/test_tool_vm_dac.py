@@ -2,10 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """iiostream play/pipe against iio-sim's sim-dac, inside vm/run (suite 'kernel').
 
-Skips (exit status 77) while iio-sim has no sim-dac. What the DAC did with
-the data (its loopback) is not checked yet: the sim-dac interface does not
-exist at the time of writing; what is checked is that every byte was handed
-to the device, the exit statuses and that nothing is left enabled.
+Skips (exit status 77) if iio-sim has no sim-dac. Checked here: every byte
+was handed to the device, the exit statuses, nothing left enabled. What the
+DAC did with the data (loopback, its checksum) is test_tool_vm_data.py's.
 
 usage: test_tool_vm_dac.py PATH/TO/iiostream
 """
