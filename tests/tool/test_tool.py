@@ -444,7 +444,12 @@ class TestCapture(Base):
     def test_sigterm_without_data(self):
         p = subprocess.Popen([TOOL, "capture", "sim-adc", "-n", "100", "-o", self.path("t")],
                              env=self.env, stderr=subprocess.PIPE)
-        time.sleep(0.5)
+        # Once the buffer is enabled the handlers are in place (a fixed delay
+        # was too short for an ASan build on a loaded machine).
+        for _ in range(500):
+            if self.t.read("iio:device0/buffer0/enable").strip() == "1":
+                break
+            time.sleep(0.02)
         p.send_signal(signal.SIGTERM)
         _, err = p.communicate(timeout=10)
         err = err.decode()

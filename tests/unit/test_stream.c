@@ -512,6 +512,53 @@ static void test_repeat_layout_and_conversion(void **state)
 	assert_int_equal(iios_stream_release_block(f->s, blk), 0);
 }
 
+/*
+ * iios_stream_stop(): the buffer is disabled, what was produced is still
+ * handed out (fileio: the last block partial), then -ENODATA. Output
+ * streams cannot be stopped.
+ */
+static void test_stop_drains(void **state)
+{
+	struct fixture *f = *state;
+	struct iios_channel *v0 = iios_buffer_find_channel(adc_buffer(f), "voltage0");
+	struct iios_stream_params p = { .block_scans = 4 };
+	struct iios_channel *out_ch;
+	struct iios_stream_stats st;
+	struct iios_stream *out;
+	struct iios_block *b;
+	int16_t sample;
+
+	if (!open_adc(f, IIOS_BACKEND_FILEIO))
+		fail_msg("open: %s", iios_context_last_error(f->ctx));
+	write_scans(f, 0, 6); /* one block and a half */
+	assert_int_equal(iios_stream_get_block(f->s, 1000, &b), 0);
+	assert_int_equal(iios_block_bytes_used(b), 16);
+	assert_int_equal(iios_stream_release_block(f->s, b), 0);
+	assert_int_equal(iios_stream_stop(f->s), 0);
+	assert_string_equal(fs_read(f->root, "sys/iio:device0/buffer0/enable"), "0");
+	assert_int_equal(iios_stream_stop(f->s), 0); /* again: no-op */
+	assert_int_equal(iios_stream_get_block(f->s, 1000, &b), 0);
+	assert_int_equal(iios_block_bytes_used(b), 8); /* scans 4 and 5 */
+	assert_int_equal(iios_block_status(b), 0);
+	assert_true(iios_block_status_known(b));
+	assert_int_equal(iios_block_demux(b, v0, &sample, sizeof(sample)), 1);
+	assert_int_equal(sample, -100 + 4);
+	assert_int_equal(iios_stream_release_block(f->s, b), 0);
+	assert_int_equal(iios_stream_get_block(f->s, 1000, &b), -ENODATA);
+	assert_non_null(strstr(iios_stream_last_error(f->s), "stopped"));
+	assert_int_equal(iios_stream_get_stats(f->s, &st), 0);
+	assert_int_equal(st.blocks, 2);
+	assert_int_equal(st.bytes, 24);
+
+	out_ch = iios_buffer_channel(iios_device_buffer(iios_context_find_device(f->ctx, "sim-dac"), 0), 0);
+	out = iios_stream_open(iios_channel_buffer(out_ch), &out_ch, 1, &p);
+	if (!out)
+		fail_msg("open: %s", iios_context_last_error(f->ctx));
+	assert_int_equal(iios_stream_stop(out), -EINVAL);
+	assert_non_null(strstr(iios_stream_last_error(out), "output"));
+	iios_stream_close(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +570,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failed_open_leaves_buffer_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_layout_and_conversion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_drains, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
