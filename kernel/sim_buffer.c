@@ -590,8 +590,12 @@ static size_t sim_buffer_space_available(struct iio_buffer *buffer)
 
 	guard(mutex)(&sb->read_lock);
 	scan = buffer->bytes_per_datum;
+	/*
+	 * No scan size before the first enable: claim room, so that write()
+	 * fails with -EINVAL instead of waiting for room that never comes.
+	 */
 	if (!scan)
-		return 0;
+		return buffer->length;
 	/* no ring yet, or one write() would set up anew: all of it */
 	if (!sb->ring || (!READ_ONCE(sb->enabled) && sb->scan_bytes != scan))
 		return buffer->length;
