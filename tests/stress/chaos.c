@@ -109,10 +109,13 @@ static bool slot_alloc(struct chaos *c, struct cdev *cd, struct slot *sl)
 	return true;
 }
 
-/* A slot with a DMABUF, allocated if needed (@fresh_in: ADC heap rule). */
+/* A slot with a DMABUF, allocated if needed; mostly an attached one. */
 static struct slot *pick_slot(struct chaos *c, struct cdev *cd)
 {
 	struct slot *sl = &cd->slot[rnd(c, SLOTS)];
+
+	for (int i = 0; i < SLOTS && !sl->attached && pct(c, 80); i++)
+		sl = &cd->slot[rnd(c, SLOTS)];
 
 	if (sl->fd < 0 && !slot_alloc(c, cd, sl))
 		return NULL;
@@ -290,6 +293,7 @@ static void op_enqueue(struct chaos *c, struct cdev *cd)
 	const int nomem = out ? -ENOMEM : -EBUSY;	/* TX re-enqueue: GFP_NOWAIT */
 	struct slot *sl;
 	uint64_t bytes;
+	int ret;
 
 	if (cd->buf < 0)
 		return op_get_fd(c, cd);
@@ -352,14 +356,17 @@ static void op_enqueue(struct chaos *c, struct cdev *cd)
 	 * pending after 5 s or at once with O_NONBLOCK, the DMABUF locked.
 	 */
 	if (bytes % 2)
-		EXPECT(c->w, "ENQUEUE of a partial scan", cd->d,
-		       iio_dmabuf_enqueue(cd->buf, sl->fd, bytes, flags), -EINVAL, -EBUSY);
+		ret = EXPECT(c->w, "ENQUEUE of a partial scan", cd->d,
+			     iio_dmabuf_enqueue(cd->buf, sl->fd, bytes, flags), -EINVAL, -EBUSY);
 	else if (bytes % ALIGN_ALL)
-		EXPECT(c->w, "ENQUEUE", cd->d, iio_dmabuf_enqueue(cd->buf, sl->fd, bytes, flags),
-		       0, -EBUSY, -EINVAL, nomem);
+		ret = EXPECT(c->w, "ENQUEUE", cd->d,
+			     iio_dmabuf_enqueue(cd->buf, sl->fd, bytes, flags),
+			     0, -EBUSY, -EINVAL, nomem);
 	else
-		EXPECT(c->w, "ENQUEUE of whole scans", cd->d,
-		       iio_dmabuf_enqueue(cd->buf, sl->fd, bytes, flags), 0, -EBUSY, nomem);
+		ret = EXPECT(c->w, "ENQUEUE of whole scans", cd->d,
+			     iio_dmabuf_enqueue(cd->buf, sl->fd, bytes, flags), 0, -EBUSY, nomem);
+	if (!ret)
+		c->w->st->accepted++;
 }
 
 /* --- the DMABUF fd: sync, poll, fences, close --------------------------- */
@@ -645,6 +652,16 @@ static const struct {
 	{ 4, op_write },
 };
 
+/* mostly a device whose buffer fd we hold: that is where DMABUFs flow */
+static struct cdev *pick_dev(struct chaos *c)
+{
+	struct cdev *cd = &c->dev[rnd(c, 2)];
+
+	if (cd->buf < 0 && pct(c, 70))
+		cd = &c->dev[cd == &c->dev[0]];
+	return cd;
+}
+
 static void chaos_dispatch(struct chaos *c)
 {
 	unsigned int total = 1, r;	/* 1: probe the verified pair */
@@ -654,7 +671,7 @@ static void chaos_dispatch(struct chaos *c)
 	r = rnd(c, total);
 	for (size_t i = 0; i < sizeof(chaos_ops) / sizeof(chaos_ops[0]); i++) {
 		if (r < chaos_ops[i].weight) {
-			chaos_ops[i].fn(c, &c->dev[rnd(c, 2)]);
+			chaos_ops[i].fn(c, pick_dev(c));
 			return;
 		}
 		r -= chaos_ops[i].weight;

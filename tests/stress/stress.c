@@ -54,6 +54,7 @@ static void *run_worker(void *arg)
 {
 	struct runner *r = arg;
 
+	r->w.st->tid = gettid();
 	r->fn(&r->w);
 	r->w.st->done = 1;
 	return NULL;
@@ -231,6 +232,27 @@ static unsigned int scan_fds(bool inherited)
 	return n;
 }
 
+/* Where a hung worker waits: its syscall and kernel stack. */
+static void print_stack(pid_t tid)
+{
+	static const char *const files[] = { "syscall", "stack" };
+
+	for (int i = 0; i < 2; i++) {
+		char path[64], buf[4096];
+		FILE *f;
+		size_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)tid, files[i]);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+		fprintf(stderr, "%s:\n%s", path, buf);
+	}
+}
+
 /* Wait for every worker, releasing the chaos devices meanwhile. */
 static unsigned int finish(struct stress_shared *sh, const pid_t *pids, unsigned int procs,
 			   unsigned int nworkers)
@@ -271,9 +293,11 @@ static unsigned int finish(struct stress_shared *sh, const pid_t *pids, unsigned
 		usleep(100000);
 	}
 	for (unsigned int i = 0; i < nworkers; i++) {
-		if (!sh->st[i].done)
-			fprintf(stderr, "stress: worker %u did not finish within %d s of the deadline\n",
-				i, FINISH_SECONDS);
+		if (!sh->st[i].done) {
+			fprintf(stderr, "stress: worker %u (task %d) did not finish within %d s of the deadline\n",
+				i, (int)sh->st[i].tid, FINISH_SECONDS);
+			print_stack(sh->st[i].tid);
+		}
 	}
 	for (unsigned int p = 0; p < procs; p++) {
 		if (live[p]) {
@@ -316,6 +340,7 @@ static void print_summary(const struct options *o, const struct stress_shared *s
 		for (int k = 0; k < OP_COUNT; k++)
 			t.ops[k] += sh->st[i].ops[k];
 		t.unexpected += sh->st[i].unexpected;
+		t.accepted += sh->st[i].accepted;
 		t.bytes_verified += sh->st[i].bytes_verified;
 		t.block_errors += sh->st[i].block_errors;
 		t.injected += sh->st[i].injected;
@@ -327,8 +352,9 @@ static void print_summary(const struct options *o, const struct stress_shared *s
 		printf(" %s=%llu", op_names[k], (unsigned long long)t.ops[k]);
 		total += t.ops[k];
 	}
-	printf(" total=%llu; bytes verified %llu; block errors %llu; injected failures %llu (seen %llu); unexpected outcomes %llu; other failures %u\n",
-	       (unsigned long long)total, (unsigned long long)t.bytes_verified,
+	printf(" total=%llu (chaos transfers queued %llu); bytes verified %llu; block errors %llu; injected failures %llu (seen %llu); unexpected outcomes %llu; other failures %u\n",
+	       (unsigned long long)total, (unsigned long long)t.accepted,
+	       (unsigned long long)t.bytes_verified,
 	       (unsigned long long)t.block_errors, (unsigned long long)t.injected,
 	       (unsigned long long)t.failed_seen, (unsigned long long)t.unexpected, failures);
 }
@@ -409,6 +435,10 @@ int main(int argc, char **argv)
 	if (!failures && sim_module_reload(reload_args)) {
 		fprintf(stderr, "stress: rmmod iio_sim + insmod %s failed\n", reload_args);
 		failures++;
+	} else if (!failures) {
+		struct worker main_w = { .id = nworkers, .sh = sh, .st = &sh->st[0] };
+
+		failures += fresh_dac_check(&main_w) ? 1 : 0;
 	}
 	print_summary(&o, sh, nworkers, now_seconds() - t0, failures);
 	for (unsigned int i = 0; i < nworkers; i++) {

@@ -51,11 +51,13 @@ extern const char *const op_names[OP_COUNT];
 struct stress_stats {
 	uint64_t ops[OP_COUNT];
 	uint64_t unexpected;
+	uint64_t accepted;	/* chaos ENQUEUEs accepted (transfers queued) */
 	uint64_t bytes_verified;
 	uint64_t block_errors;
 	uint64_t injected;	/* transfers failed on purpose (verify workers) */
 	uint64_t failed_seen;	/* fences that carried the injected errno */
 	volatile int done;
+	pid_t tid;		/* for the kernel stack of a worker that hangs */
 };
 
 #define STRESS_MAX_WORKERS 64
@@ -98,6 +100,9 @@ int outcome_check(struct worker *w, const char *what, const struct sdev *d,
  */
 void stress_fail(struct worker *w, const struct sdev *d, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* After the reload: write() on a never-enabled DAC is EINVAL at once. */
+int fresh_dac_check(struct worker *w);
 
 /* The workers */
 void chaos_worker(struct worker *w);

@@ -216,7 +216,8 @@ void verify_dac_worker(struct worker *w)
 	close(v.s.dev_fd);
 	v.s.dev_fd = -1;
 	while (!worker_should_stop(w)) {
-		if (prng_percent(&w->rng, 15))
+		/* write() before the first enable is EINVAL (no scan size yet) */
+		if (seg && prng_percent(&w->rng, 15))
 			write_segment(&v);
 		else
 			dmabuf_segment(&v, seg++ % 2 ? DMABUF_UDMABUF : DMABUF_HEAP);
