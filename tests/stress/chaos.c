@@ -465,11 +465,25 @@ static void op_dmabuf_close(struct chaos *c, struct cdev *cd)
 
 /* --- sysfs and debugfs ---------------------------------------------------- */
 
+static bool any_attached(const struct cdev *cd)
+{
+	for (int i = 0; i < SLOTS; i++) {
+		if (cd->slot[i].attached)
+			return true;
+	}
+	return false;
+}
+
 static void op_enable(struct chaos *c, struct cdev *cd)
 {
 	bool on = pct(c, 55);
 
 	count(c, OP_ENABLE);
+	/* restart with our DMABUFs attached: DMABUF mode, transfers flow */
+	if (cd->buf >= 0 && any_attached(cd) && pct(c, 60)) {
+		EXPECT(c->w, "buffer0/enable 0", cd->d, sim_enable(&cd->d->s, false), 0);
+		on = true;
+	}
 	/* EINVAL: no channel enabled */
 	if (on)
 		EXPECT(c->w, "buffer0/enable 1", cd->d, sim_enable(&cd->d->s, true), 0, -EINVAL);
@@ -637,7 +651,7 @@ static const struct {
 } chaos_ops[] = {
 	{ 1, op_node },
 	{ 4, op_get_fd },
-	{ 5, op_buf_close },
+	{ 3, op_buf_close },
 	{ 10, op_attach },
 	{ 5, op_detach },
 	{ 20, op_enqueue },
@@ -657,14 +671,49 @@ static struct cdev *pick_dev(struct chaos *c)
 {
 	struct cdev *cd = &c->dev[rnd(c, 2)];
 
-	if (cd->buf < 0 && pct(c, 70))
+	if (cd->buf < 0 && pct(c, 80))
 		cd = &c->dev[cd == &c->dev[0]];
 	return cd;
+}
+
+/* the holder of a buffer fd: mostly the DMABUF workflow on it */
+static const struct {
+	unsigned int weight;
+	void (*fn)(struct chaos *c, struct cdev *cd);
+} holder_ops[] = {
+	{ 3, op_attach },
+	{ 8, op_enqueue },
+	{ 3, op_sync },
+	{ 1, op_detach },
+	{ 1, op_enable },
+};
+
+static bool holder_dispatch(struct chaos *c)
+{
+	struct cdev *cd = pick_dev(c);
+	unsigned int total = 0, r;
+
+	if (cd->buf < 0 || pct(c, 50))
+		return false;
+	for (size_t i = 0; i < sizeof(holder_ops) / sizeof(holder_ops[0]); i++)
+		total += holder_ops[i].weight;
+	r = rnd(c, total);
+	for (size_t i = 0; i < sizeof(holder_ops) / sizeof(holder_ops[0]); i++) {
+		if (r < holder_ops[i].weight) {
+			holder_ops[i].fn(c, cd);
+			break;
+		}
+		r -= holder_ops[i].weight;
+	}
+	return true;
 }
 
 static void chaos_dispatch(struct chaos *c)
 {
 	unsigned int total = 1, r;	/* 1: probe the verified pair */
+
+	if (holder_dispatch(c))
+		return;
 
 	for (size_t i = 0; i < sizeof(chaos_ops) / sizeof(chaos_ops[0]); i++)
 		total += chaos_ops[i].weight;
