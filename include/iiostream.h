@@ -528,7 +528,9 @@ IIOS_API int iios_stream_submit_block(struct iios_stream *s, struct iios_block *
  * - dmabuf: the blocks still in flight come back at once with status
  *   -ECANCELED and bytes_used 0 (the IIO DMABUF interface does not say how
  *   much of a cancelled input block was written, so its data is dropped);
- *   they are not counted in the statistics;
+ *   they are not counted in the statistics. With IIOS_STREAM_NO_BLOCK_STATUS
+ *   the blocks not complete at the call are taken as cancelled (one poll()
+ *   per block in flight, once);
  * - fileio: what the kernel's ring still holds is read, and the last block
  *   may be partial (iios_block_bytes_used() less than the block size);
  * - iios_stream_release_block() frees a block without queueing it again;

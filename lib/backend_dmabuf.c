@@ -268,6 +268,10 @@ static int dmabuf_dequeue(struct iios_stream *s, struct iios_block *b, int timeo
 		b->sync_fd = -1;
 		b->status = fs.status < 0 ? fs.status : 0;
 		b->status_known = fs.iio || fs.status < 0;
+	} else if (b->stop_cancelled) {
+		b->stop_cancelled = false;
+		b->status = -ECANCELED;
+		b->status_known = true;
 	} else {
 		b->status = 0;
 		b->status_known = !b->in_kernel; /* a fresh output block has no transfer */
@@ -310,6 +314,23 @@ static int dmabuf_enqueue(struct iios_stream *s, struct iios_block *b, size_t by
 	return 0;
 }
 
+/*
+ * Without a sync_file per block a cancelled block cannot be told from a
+ * complete one afterwards: note which blocks are not complete yet (one
+ * poll each, once). One that completes between this and the disable is
+ * dropped like a cancelled one.
+ */
+static void dmabuf_before_stop(struct iios_stream *s)
+{
+	for (unsigned int i = 0; i < s->nb_blocks; i++) {
+		struct iios_block *b = &s->blocks[i];
+		struct pollfd p = { .fd = b->dmabuf_fd, .events = POLLOUT };
+
+		if (b->in_kernel && b->sync_fd < 0)
+			b->stop_cancelled = poll(&p, 1, 0) != 1 || !(p.revents & POLLOUT);
+	}
+}
+
 static void dmabuf_teardown(struct iios_stream *s)
 {
 	/* The caller closes the buffer fd next, which detaches everything. */
@@ -322,4 +343,5 @@ const struct iios_backend_ops iios_backend_dmabuf = {
 	.dequeue = dmabuf_dequeue,
 	.enqueue = dmabuf_enqueue,
 	.teardown = dmabuf_teardown,
+	.before_stop = dmabuf_before_stop,
 };

@@ -130,6 +130,7 @@ struct iios_block {
 	size_t bytes_used;
 	size_t fill;	/* fileio: bytes transferred so far (kept across timeouts) */
 	bool cyclic;
+	bool stop_cancelled; /* not complete when the stream was stopped */
 	int status;
 	bool status_known; /* false: the fence signalled before it could be exported */
 	uint64_t seq;
@@ -157,6 +158,8 @@ struct iios_backend_ops {
 	/* Hand a block to the kernel (input release, output submit). */
 	int (*enqueue)(struct iios_stream *s, struct iios_block *b, size_t bytes, bool cyclic);
 	void (*teardown)(struct iios_stream *s);
+	/* Optional: called by iios_stream_stop() just before the disable. */
+	void (*before_stop)(struct iios_stream *s);
 };
 
 IIOS_HIDDEN extern const struct iios_backend_ops iios_backend_dmabuf;

@@ -490,6 +490,8 @@ IIOS_API int iios_stream_stop(struct iios_stream *s)
 				    s->dev->desc, s->buf->index);
 	if (s->stopped)
 		return 0;
+	if (s->ops->before_stop)
+		s->ops->before_stop(s);
 	r = iios_stream_enable(s, false);
 	if (r)
 		return r;

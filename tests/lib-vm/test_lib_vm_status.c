@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -190,12 +191,69 @@ static void test_no_status_flag_is_unknown(void **state)
 	assert_int_equal(st.status_unknown, 8);
 }
 
+/*
+ * iios_stream_stop() 2.5 s into a stream of 1024-scan blocks at 1000 scans/s:
+ * the two blocks completed come back with the counter from 0, the two in
+ * flight come back cancelled and empty, then -ENODATA; the statistics hold
+ * the two. The same without per-block status (decided by a poll at stop).
+ */
+static void test_stop_keeps_completed_blocks(void **state)
+{
+	static const unsigned int flags[2] = { 0, IIOS_STREAM_NO_BLOCK_STATUS };
+	struct fx *f = *state;
+
+	assert_int_equal(sim_attr_write(&f->adc, "sampling_frequency", "1000"), 0);
+	for (int k = 0; k < 2; k++) {
+		struct iios_channel *ch[4];
+		struct iios_stream_params p = {
+			.block_scans = 1024, .nb_blocks = 4, .backend = IIOS_BACKEND_DMABUF,
+			.flags = flags[k],
+		};
+		struct timespec ts = { 2, 500000000 };
+		struct iios_stream_stats st;
+		struct counter c = { 0 };
+		struct iios_block *blk;
+		int r;
+
+		for (size_t i = 0; i < 4; i++)
+			ch[i] = iios_buffer_channel(f->buf, i);
+		f->s = iios_stream_open(f->buf, ch, 4, &p);
+		if (!f->s)
+			fail_msg("open: %s", iios_context_last_error(f->ctx));
+		nanosleep(&ts, NULL);
+		assert_int_equal(iios_stream_stop(f->s), 0);
+		for (unsigned int i = 0; i < 4; i++) {
+			if (iios_stream_get_block(f->s, 5000, &blk))
+				fail_msg("get_block %u: %s", i, iios_stream_last_error(f->s));
+			if (i < 2) {
+				assert_int_equal(iios_block_status(blk), 0);
+				assert_int_equal(iios_block_bytes_used(blk), 8192);
+				counter_check(&c, iios_block_data(blk), 8192);
+			} else {
+				assert_int_equal(iios_block_status(blk), -ECANCELED);
+				assert_int_equal(iios_block_bytes_used(blk), 0);
+			}
+			assert_int_equal(iios_stream_release_block(f->s, blk), 0);
+		}
+		r = iios_stream_get_block(f->s, 5000, &blk);
+		assert_int_equal(r, -ENODATA);
+		assert_int_equal(c.scans, 2048);
+		assert_int_equal(c.gaps + c.mismatches, 0);
+		assert_int_equal(iios_stream_get_stats(f->s, &st), 0);
+		assert_int_equal(st.blocks, 2);
+		assert_int_equal(st.block_errors, 0);
+		iios_stream_close(f->s);
+		f->s = NULL;
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_input_fault_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export_race_is_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_status_flag_is_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_keeps_completed_blocks, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
