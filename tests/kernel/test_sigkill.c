@@ -176,7 +176,7 @@ static void child_dac_write(int rfd)
 
 	CHECK(sim_setup_dac(&s, SIM_DAC_NAME, SIM_DAC_CHANNELS, 10), "setup");
 	CHECK(sim_attr_write(&s, "buffer0/length", "64"), "length");
-	/* the core sets the scan size at enable only: room to write after it */
+	/* the core sets the scan size at enable: write() needs one first */
 	CHECK(sim_enable(&s, true), "enable");
 	CHECK(sim_enable(&s, false), "disable");
 	if (write(s.buf_fd, buf, 64 * 4) != 64 * 4)

@@ -2,9 +2,10 @@
 /*
  * Module unload against everything userspace can hold: a DMABUF fd, the
  * buffer fd, the device node, an mmap of the DMABUF and a sync_file exported
- * from it, released in every order, with the DMABUF idle, attached, with a
- * transfer in flight, or streaming. After each release, rmmod must have the
- * documented outcome (kernel/README.md, "Lifetime and module unload"):
+ * from it (a system-heap DMABUF or a udmabuf, in turn), released in every
+ * order, with the DMABUF idle, attached, with a transfer in flight, or
+ * streaming. After each release, rmmod must have the documented outcome
+ * (kernel/README.md, "Lifetime and module unload"):
  * - refused (EAGAIN: "in use") while the node is open or a DMABUF is
  *   attached; an attachment lives while the buffer fd is open, or while one
  *   of its transfers is pending (close does not cancel; disable does);
@@ -117,13 +118,14 @@ static void check_attachments(struct round *r, uint64_t want)
 			 r->trace, (unsigned long long)n, (unsigned long long)want);
 }
 
-static void setup_round(struct round *r, enum state st)
+/* Round of order @p in state @st: a udmabuf for odd @p, else the heap's. */
+static void setup_round(struct round *r, enum state st, unsigned int p)
 {
 	memset(r, 0, sizeof(*r));
 	r->st = st;
 	assert_int_equal(sim_setup(&r->s, SIM_ADC_NAME, SIM_ALL_CHANNELS,
 				   st == INFLIGHT ? 1 : 20000), 0);
-	r->dfd = dmabuf_alloc(DMABUF_HEAP, SIZE);
+	r->dfd = dmabuf_alloc(p % 2 ? DMABUF_UDMABUF : DMABUF_HEAP, SIZE);
 	assert_true(r->dfd >= 0);
 	r->map = mmap(NULL, SIZE, PROT_READ, MAP_SHARED, r->dfd, 0);
 	assert_true(r->map != MAP_FAILED);
@@ -304,7 +306,7 @@ static void run_round(enum state st, unsigned int p)
 	struct round r;
 
 	permutation(p, order);
-	setup_round(&r, st);
+	setup_round(&r, st, p);
 	try_rmmod(&r);		/* everything held */
 	for (int i = 0; i < NITEMS; i++) {
 		release(&r, order[i]);

@@ -307,10 +307,7 @@ static void block_io(struct blocked_io *b, bool close_nodes)
 	assert_int_equal(sim_enable(&b->adc, true), 0);
 	assert_int_equal(sim_setup_dac(&b->dac, SIM_DAC_NAME, SIM_DAC_CHANNELS, 10), 0);
 	assert_int_equal(sim_attr_write(&b->dac, "buffer0/length", "64"), 0);
-	/*
-	 * The core sets the scan size only at enable: before the first one
-	 * the DAC offers no room to write() (it would block for ever).
-	 */
+	/* the core sets the scan size at enable: write() needs one first */
 	assert_int_equal(sim_enable(&b->dac, true), 0);
 	assert_int_equal(sim_enable(&b->dac, false), 0);
 	/* a full ring: 64 scans, 6 s at 10 scans/s */
