@@ -420,7 +420,8 @@ enum iios_submit_flags {
  * the function returns. Output streams: the buffer is enabled at the first
  * submit (dmabuf: before the ENQUEUE, because drivers may refuse transfers on
  * a disabled buffer; fileio: after the first write(), so the device starts
- * with data).
+ * with data; if that write() fails with EINVAL, as on a buffer never enabled
+ * since its driver loaded (no scan size yet), the buffer is enabled first).
  *
  * @param buf     the buffer; the stream keeps a pointer, so the context must
  *                outlive the stream.

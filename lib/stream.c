@@ -463,6 +463,13 @@ IIOS_API int iios_stream_submit_block(struct iios_stream *s, struct iios_block *
 			return r;
 	}
 	r = s->ops->enqueue(s, b, bytes_used, cyclic);
+	if (r == -EINVAL && !s->enabled) {
+		/* fileio: a buffer never enabled since the driver loaded may have
+		 * no scan size yet and refuse write() (iio-sim does): enable, retry. */
+		r = iios_stream_enable(s, true);
+		if (!r)
+			r = s->ops->enqueue(s, b, bytes_used, cyclic);
+	}
 	if (r)
 		return r;
 	b->bytes_used = bytes_used;

@@ -205,11 +205,49 @@ static void test_output_fault_status(void **state)
 		      (unsigned long long)st.status_unknown);
 }
 
+/*
+ * fileio output on a DAC never enabled since the module loaded: the first
+ * write() before enable is refused (no scan size yet, EINVAL); the library
+ * enables first then, and the DAC plays everything.
+ */
+static void test_fileio_play_after_reload(void **state)
+{
+	const size_t block = BLOCK_SCANS * 4;
+	struct fx *f = *state;
+	struct dac_sum sum = { 0 };
+	struct iios_device *dev;
+	char cmd[1024], err[512];
+	const char *ko = getenv("IIO_SIM_KO");
+
+	iios_context_free(f->ctx);
+	f->ctx = NULL;
+	/* The last module references can drop asynchronously: retry rmmod. */
+	snprintf(cmd, sizeof(cmd),
+		 "for i in $(seq 50); do rmmod iio_sim 2>/dev/null; "
+		 "[ -d /sys/module/iio_sim ] || break; sleep 0.1; done; insmod '%s'",
+		 ko && *ko ? ko : IIO_SIM_KO_DEFAULT);
+	assert_int_equal(system(cmd), 0);
+	if (sim_find(&f->dac, SIM_DAC_NAME))
+		fail_msg("no %s after reload", SIM_DAC_NAME);
+	assert_int_equal(sim_attr_write(&f->dac, "sampling_frequency", "0"), 0);
+	f->ctx = iios_context_new(NULL, NULL, err, sizeof(err));
+	if (!f->ctx)
+		fail_msg("%s", err);
+	dev = iios_context_find_device(f->ctx, SIM_DAC_NAME);
+	assert_non_null(dev);
+	f->buf = iios_device_find_buffer(dev, 0);
+	open_output(f, IIOS_BACKEND_FILEIO);
+	for (uint64_t seq = 0; seq < 16 * BLOCK_SCANS; seq += BLOCK_SCANS)
+		dac_sum_update(&sum, iios_block_data(play_block(f, seq, block)), block);
+	expect_played(f, &sum);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_backends_play_identical, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_fault_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fileio_play_after_reload, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
