@@ -3,6 +3,8 @@
 #   make check   every test: host unit tests (plain and ASan+UBSan), VM tests
 #   make run     build, boot the VM and run the main job (scripts/demo)
 #   make check-debug  the kernel tests on a KASAN/lockdep/kmemleak kernel
+#   make stress  10 minutes of randomized stress on the debug kernel
+#   make fuzz    1e6+ fuzzed ioctls on the debug kernel, an hour of libFuzzer
 #
 # KDIR=     kernel tree or headers to build the module against
 # VM_KERNEL= kernel image the VM boots (vm/run --kernel)
@@ -14,7 +16,7 @@ export KDIR VM_KERNEL
 BUILD ?= build
 BUILD_ASAN ?= build-asan
 
-.PHONY: all deps module userspace asan check check-debug run clean
+.PHONY: all deps module userspace asan check check-debug stress fuzz run clean
 
 all: module userspace
 
@@ -40,10 +42,17 @@ check: all asan
 check-debug: all
 	@scripts/check-debug
 
+stress: all
+	tests/stress/run-long -C $(BUILD) --kernel debug $(STRESS_SECONDS)
+
+fuzz: all
+	BUILD=$(BUILD) tests/fuzz/run-ioctl-long --debug
+	tests/fuzz/run-libfuzzer --long
+
 run: all
 	vm/run -- scripts/demo
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel clean
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/vm/kwarn clean
-	rm -rf $(BUILD) $(BUILD_ASAN) build-debug
+	rm -rf $(BUILD) $(BUILD_ASAN) build-debug build-fuzz
