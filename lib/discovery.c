@@ -162,8 +162,10 @@ static int add_buffer_attr(void *arg, const char *name)
 static int collect_en(void *arg, const char *name)
 {
 	struct iios_buffer *b = arg;
+	size_t prefix = !strncmp(name, "in_", 3) ? 3 : !strncmp(name, "out_", 4) ? 4 : 0;
 
-	if (!ends_with(name, "_en") || (strncmp(name, "in_", 3) && strncmp(name, "out_", 4)))
+	/* "in_<id>_en" with a non-empty id: a bare "in_en" names no channel */
+	if (!prefix || !ends_with(name, "_en") || strlen(name) <= prefix + 3)
 		return 0;
 	return iios_strlist_add(&b->en_files, name);
 }
