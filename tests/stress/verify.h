@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The verify workers' shared steps (verify_fence.c). */
+/* The verify workers' shared steps (verify_fence.c, verify_bufs.c). */
 #ifndef STRESS_VERIFY_H
 #define STRESS_VERIFY_H
 
@@ -27,5 +27,23 @@ void vf_maybe_inject(struct worker *w, const struct sdev *d);
 int vf_wait(struct worker *w, const struct sdev *d, int dmabuf_fd, int fence);
 /* At the end: injected failures = those seen + those left in fail_count. */
 void vf_check_injected(struct worker *w, const struct sdev *d);
+
+/* One DMABUF of a verify worker's set (verify_bufs.c). */
+struct vf_buf {
+	int fd;
+	void *map;
+	size_t len;	/* bytes queued (DAC) */
+	int fence;	/* sync_file of the queued transfer, -1: none */
+};
+
+/*
+ * @n DMABUFs of @size from @src, attached to @buf_fd and mapped with @prot;
+ * on failure (reported) the set is left for vf_bufs_free().
+ */
+int vf_bufs_alloc(struct worker *w, const struct sdev *d, int buf_fd, struct vf_buf *b,
+		  int n, size_t size, enum dmabuf_source src, int prot);
+/* Close the fences, unmap, DETACH and close every DMABUF of the set. */
+void vf_bufs_free(struct worker *w, const struct sdev *d, int buf_fd, struct vf_buf *b,
+		  int n, size_t size);
 
 #endif /* STRESS_VERIFY_H */

@@ -23,24 +23,18 @@
 #define PAGE		4096u
 #define SCAN		8u
 
-struct vbuf {
-	int fd;
-	void *map;
-	int fence;	/* sync_file of the queued transfer, -1: none */
-};
-
 struct vadc {
 	struct worker *w;
 	const struct sdev *d;
 	struct sim s;
-	struct vbuf b[NBUF];
+	struct vf_buf b[NBUF];
 	size_t size;
 	uint64_t expect;	/* seq the next good block starts with */
 	bool cancelled;		/* a block was cancelled: all later ones must be */
 };
 
 /* Check a completed block with status @st. */
-static void block_done(struct vadc *v, struct vbuf *b, int st)
+static void block_done(struct vadc *v, struct vf_buf *b, int st)
 {
 	const uint64_t *p = b->map;
 	struct worker *w = v->w;
@@ -80,47 +74,6 @@ static void block_done(struct vadc *v, struct vbuf *b, int st)
 	EXPECT(w, "SYNC END READ", v->d, dmabuf_sync(b->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ), 0);
 }
 
-static void bufs_free(struct vadc *v)
-{
-	for (int i = 0; i < NBUF; i++) {
-		struct vbuf *b = &v->b[i];
-
-		if (b->fence >= 0)
-			close(b->fence);
-		if (b->map && b->map != MAP_FAILED)
-			munmap(b->map, v->size);
-		if (b->fd >= 0) {
-			v->w->st->ops[OP_DETACH]++;
-			EXPECT(v->w, "DETACH", v->d, iio_dmabuf_detach(v->s.buf_fd, b->fd), 0);
-			close(b->fd);
-		}
-		*b = (struct vbuf){ .fd = -1, .fence = -1 };
-	}
-}
-
-static int bufs_alloc(struct vadc *v, enum dmabuf_source src)
-{
-	for (int i = 0; i < NBUF; i++)
-		v->b[i] = (struct vbuf){ .fd = -1, .fence = -1 };
-	for (int i = 0; i < NBUF; i++) {
-		struct vbuf *b = &v->b[i];
-		int fd = dmabuf_alloc(src, v->size);
-
-		if (EXPECT(v->w, dmabuf_source_name(src), v->d, fd, 0) < 0)
-			return fd;
-		v->w->st->ops[OP_ATTACH]++;
-		if (EXPECT(v->w, "ATTACH", v->d, iio_dmabuf_attach(v->s.buf_fd, fd), 0)) {
-			close(fd);
-			return -EIO;
-		}
-		b->fd = fd;
-		b->map = mmap(NULL, v->size, PROT_READ, MAP_SHARED, fd, 0);
-		if (EXPECT(v->w, "mmap DMABUF", v->d, b->map == MAP_FAILED ? -errno : 0, 0))
-			return -EIO;
-	}
-	return 0;
-}
-
 static void dmabuf_segment(struct vadc *v, enum dmabuf_source src)
 {
 	struct worker *w = v->w;
@@ -131,7 +84,7 @@ static void dmabuf_segment(struct vadc *v, enum dmabuf_source src)
 	v->size = (4 + prng_below(&w->rng, 61)) * PAGE;
 	v->expect = 0;
 	v->cancelled = false;
-	if (bufs_alloc(v, src))
+	if (vf_bufs_alloc(w, v->d, v->s.buf_fd, v->b, NBUF, v->size, src, PROT_READ))
 		goto out;
 	w->st->ops[OP_ENABLE]++;
 	if (EXPECT(w, "buffer0/enable 1", v->d, sim_enable(&v->s, true), 0))
@@ -142,7 +95,7 @@ static void dmabuf_segment(struct vadc *v, enum dmabuf_source src)
 			goto disable;
 	}
 	for (; done < blocks && !worker_should_stop(w); done++) {
-		struct vbuf *b = &v->b[done % NBUF];
+		struct vf_buf *b = &v->b[done % NBUF];
 		int st = vf_wait(w, v->d, b->fd, b->fence);
 
 		b->fence = -1;
@@ -166,7 +119,7 @@ disable:
 	EXPECT(w, "buffer0/enable 0", v->d, sim_enable(&v->s, false), 0);
 	/* the rest in FIFO order: done, failed or cancelled, nothing pending */
 	for (k = 0; k < NBUF; k++) {
-		struct vbuf *b = &v->b[(done + k) % NBUF];
+		struct vf_buf *b = &v->b[(done + k) % NBUF];
 
 		if (b->fence >= 0) {
 			int st = vf_wait(w, v->d, b->fd, b->fence);
@@ -177,7 +130,7 @@ disable:
 		}
 	}
 out:
-	bufs_free(v);
+	vf_bufs_free(w, v->d, v->s.buf_fd, v->b, NBUF, v->size);
 }
 
 static void fileio_segment(struct vadc *v)

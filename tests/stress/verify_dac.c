@@ -21,24 +21,17 @@
 #define PAGE	4096u
 #define SCAN	4u
 
-struct dbuf {
-	int fd;
-	void *map;
-	size_t len;	/* bytes queued */
-	int fence;	/* sync_file of the queued transfer, -1: none */
-};
-
 struct vdac {
 	struct worker *w;
 	const struct sdev *d;
 	struct sim s;
-	struct dbuf b[NBUF];
+	struct vf_buf b[NBUF];
 	size_t size;
 	struct dac_sum played;	/* what the DAC must report */
 };
 
 /* A completed block: count it in the expected checksum if it was played. */
-static void block_done(struct vdac *v, struct dbuf *b, int st)
+static void block_done(struct vdac *v, struct vf_buf *b, int st)
 {
 	if (st == 1) {
 		dac_sum_update(&v->played, b->map, b->len);
@@ -50,49 +43,8 @@ static void block_done(struct vdac *v, struct dbuf *b, int st)
 	}
 }
 
-static void bufs_free(struct vdac *v)
-{
-	for (int i = 0; i < NBUF; i++) {
-		struct dbuf *b = &v->b[i];
-
-		if (b->fence >= 0)
-			close(b->fence);
-		if (b->map && b->map != MAP_FAILED)
-			munmap(b->map, v->size);
-		if (b->fd >= 0) {
-			v->w->st->ops[OP_DETACH]++;
-			EXPECT(v->w, "DETACH", v->d, iio_dmabuf_detach(v->s.buf_fd, b->fd), 0);
-			close(b->fd);
-		}
-		*b = (struct dbuf){ .fd = -1, .fence = -1 };
-	}
-}
-
-static int bufs_alloc(struct vdac *v, enum dmabuf_source src)
-{
-	for (int i = 0; i < NBUF; i++)
-		v->b[i] = (struct dbuf){ .fd = -1, .fence = -1 };
-	for (int i = 0; i < NBUF; i++) {
-		struct dbuf *b = &v->b[i];
-		int fd = dmabuf_alloc(src, v->size);
-
-		if (EXPECT(v->w, dmabuf_source_name(src), v->d, fd, 0) < 0)
-			return fd;
-		v->w->st->ops[OP_ATTACH]++;
-		if (EXPECT(v->w, "ATTACH", v->d, iio_dmabuf_attach(v->s.buf_fd, fd), 0)) {
-			close(fd);
-			return -EIO;
-		}
-		b->fd = fd;
-		b->map = mmap(NULL, v->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (EXPECT(v->w, "mmap DMABUF", v->d, b->map == MAP_FAILED ? -errno : 0, 0))
-			return -EIO;
-	}
-	return 0;
-}
-
 /* Fill @b with the next scans and queue it. */
-static int block_queue(struct vdac *v, struct dbuf *b, uint64_t *seq)
+static int block_queue(struct vdac *v, struct vf_buf *b, uint64_t *seq)
 {
 	struct worker *w = v->w;
 	uint64_t wr = DMA_BUF_SYNC_WRITE;
@@ -136,7 +88,8 @@ static void dmabuf_segment(struct vdac *v, enum dmabuf_source src)
 
 	v->size = (1 + prng_below(&w->rng, 64)) * PAGE;
 	v->played = (struct dac_sum){ 0 };
-	if (bufs_alloc(v, src))
+	if (vf_bufs_alloc(w, v->d, v->s.buf_fd, v->b, NBUF, v->size, src,
+			  PROT_READ | PROT_WRITE))
 		goto out;
 	w->st->ops[OP_ENABLE]++;
 	if (EXPECT(w, "buffer0/enable 1", v->d, sim_enable(&v->s, true), 0))
@@ -146,7 +99,7 @@ static void dmabuf_segment(struct vdac *v, enum dmabuf_source src)
 			goto disable;
 	}
 	for (; done < blocks && !worker_should_stop(w); done++) {
-		struct dbuf *b = &v->b[done % NBUF];
+		struct vf_buf *b = &v->b[done % NBUF];
 		int st = vf_wait(w, v->d, b->fd, b->fence);
 
 		b->fence = -1;
@@ -160,7 +113,7 @@ static void dmabuf_segment(struct vdac *v, enum dmabuf_source src)
 	}
 	/* the last ones, in FIFO order, before disable cancels anything */
 	for (k = 0; k < NBUF; k++) {
-		struct dbuf *b = &v->b[(done + k) % NBUF];
+		struct vf_buf *b = &v->b[(done + k) % NBUF];
 		int st = vf_wait(w, v->d, b->fd, b->fence);
 
 		b->fence = -1;
@@ -176,7 +129,7 @@ disable:
 	w->st->ops[OP_ENABLE]++;
 	EXPECT(w, "buffer0/enable 0", v->d, sim_enable(&v->s, false), 0);
 out:
-	bufs_free(v);
+	vf_bufs_free(w, v->d, v->s.buf_fd, v->b, NBUF, v->size);
 }
 
 static void write_segment(struct vdac *v)
