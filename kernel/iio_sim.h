@@ -62,6 +62,10 @@ struct sim_engine_ops {
  * @overruns:	scans dropped since the last enable (underruns for output)
  * @stall:	fault injection: move nothing and complete nothing until cleared
  * @seq:	sequence number of the next scan, owned by the thread
+ * @split:	one scan that straddles two DMABUF blocks (a block whose
+ *		size is not a multiple of the scan size), owned by the thread
+ * @split_seq:	sequence number of the scan in @split
+ * @split_off:	bytes of @split already moved; 0 when no scan is split
  */
 struct sim_engine {
 	const struct sim_engine_ops *ops;
@@ -73,50 +77,70 @@ struct sim_engine {
 	atomic64_t overruns;
 	bool stall;
 	u64 seq;
+	u8 *split;
+	u64 split_seq;
+	size_t split_off;
 };
 
 /**
- * struct sim_block - per-attachment state of an attached DMABUF
+ * enum sim_block_state - where an attached DMABUF's block is, as in
+ * mainline's industrialio-buffer-dma
+ * @SIM_BLOCK_DONE:	userspace's: no transfer pending, may be enqueued
+ * @SIM_BLOCK_QUEUED:	enqueued while the buffer is disabled: on
+ *			sim_buffer.incoming, submitted at the next enable
+ * @SIM_BLOCK_ACTIVE:	the engine's: on sim_buffer.active (waiting, being
+ *			moved, or repeating if cyclic) or on sim_buffer.done
+ *			(moved, completion delayed)
+ */
+enum sim_block_state {
+	SIM_BLOCK_DONE,
+	SIM_BLOCK_QUEUED,
+	SIM_BLOCK_ACTIVE,
+};
+
+/**
+ * struct sim_block - an attached DMABUF: one block, one transfer at a time
+ *
+ * Set at attach, constant until detach (which runs only in state DONE: a
+ * pending fence holds the attachment):
  * @sb:		the buffer it is attached to
  * @attach:	the dma-buf attachment
  * @map:	kernel mapping of the whole DMABUF, from dma_buf_vmap()
- * @req:	preallocated request, used unless @req_busy
- * @req.entry:	in sim_buffer.queue
- * @req.block:	the block it transfers to or from
- * @req.fence:	the core's fence, with a reference of our own
- * @req.sgt:	the attachment's mapping, for cache maintenance
- * @req.size:	bytes to transfer, from offset 0 of the DMABUF
- * @req.offset:	bytes transferred so far (engine only)
- * @req.cyclic:	restart at offset 0 when done (output buffers), unless
- *		another request is queued behind it
- * @req.started: the engine took it up (fault injection decided)
- * @req.status:	completion status, while on sim_buffer.done
- * @req.due:	ktime_get_ns() time of completion, while on sim_buffer.done
- * @req_busy:	@req is queued (protected by sim_buffer.list_lock)
+ *
+ * Protected by sim_buffer.list_lock:
+ * @state:	see enum sim_block_state
+ * @entry:	in sim_buffer.incoming, .active or .done, by @state
+ *
+ * Set by enqueue while the block is DONE, then owned by whoever holds it
+ * (the queue lock holder while QUEUED, the engine thread while ACTIVE):
+ * @fence:	the core's fence, with a reference of our own
+ * @size:	bytes to transfer, from offset 0 of the DMABUF
+ * @offset:	bytes transferred so far (engine only)
+ * @cyclic:	restart at offset 0 when done (output buffers), unless
+ *		another block is active behind it
+ * @started:	the engine took it up (fault injection decided)
+ * @status:	completion status, while on sim_buffer.done
+ * @due:	ktime_get_ns() time of completion, while on sim_buffer.done
  */
 struct sim_block {
 	struct sim_buffer *sb;
 	struct dma_buf_attachment *attach;
 	struct iosys_map map;
-	struct sim_request {
-		struct list_head entry;
-		struct sim_block *block;
-		struct dma_fence *fence;
-		struct sg_table *sgt;
-		size_t size;
-		size_t offset;
-		bool cyclic;
-		bool started;
-		int status;
-		u64 due;
-	} req;
-	bool req_busy;
+	enum sim_block_state state;
+	struct list_head entry;
+	struct dma_fence *fence;
+	size_t size;
+	size_t offset;
+	bool cyclic;
+	bool started;
+	int status;
+	u64 due;
 };
 
 /**
  * enum sim_buffer_mode - what the engine fills while the buffer is enabled
  * @SIM_MODE_FILEIO:	the ring that read() drains
- * @SIM_MODE_DMABUF:	the queued DMABUF requests
+ * @SIM_MODE_DMABUF:	the active DMABUF blocks
  */
 enum sim_buffer_mode {
 	SIM_MODE_FILEIO,
@@ -127,10 +151,13 @@ enum sim_buffer_mode {
  * struct sim_buffer - an IIO buffer served by a software DMA engine
  * @buffer:	the IIO buffer; first member
  * @dma_dev:	device DMABUFs are attached to (get_dma_dev)
- * @lock:	queue lock (lock_queue): state, mode, attachments, fileio setup
- * @list_lock:	protects @queue and sim_block.req_busy; taken by the engine
- * @queue:	FIFO of requests; the head is the one the engine works on
- * @done:	FIFO of finished requests whose completion is delayed
+ * @lock:	queue lock (lock_queue): @enabled, @dead, @mode, @attached,
+ *		@scan_bytes, and the QUEUED -> ACTIVE moves of enable
+ * @list_lock:	protects @incoming, @active, @done and every block's state
+ *		and entry; the only lock the engine thread takes
+ * @incoming:	FIFO of QUEUED blocks, enqueued while disabled
+ * @active:	FIFO of ACTIVE blocks; the head is the one the engine moves
+ * @done:	FIFO of ACTIVE blocks whose completion is delayed
  * @fail_count:	fault injection: fail this many next DMABUF transfers
  * @fail_errno:	fault injection: with this errno (positive; EIO if invalid)
  * @delay_ms:	fault injection: delay each completion by this long
@@ -151,8 +178,9 @@ struct sim_buffer {
 	struct iio_buffer buffer;
 	struct device *dma_dev;
 	struct mutex lock;		/* the queue lock, see above */
-	spinlock_t list_lock;		/* protects queue, req_busy */
-	struct list_head queue;
+	spinlock_t list_lock;		/* block lists and states */
+	struct list_head incoming;
+	struct list_head active;
 	struct list_head done;
 	atomic_t fail_count;
 	u32 fail_errno;
@@ -192,6 +220,7 @@ void sim_buffer_debugfs_init(struct sim_buffer *sb, struct dentry *parent);
 /* sim_engine.c */
 void sim_engine_init(struct sim_engine *eng, const struct sim_engine_ops *ops,
 		     void *priv);
+void sim_engine_free(struct sim_engine *eng);
 int sim_engine_start(struct sim_engine *eng, const unsigned long *scan_mask);
 void sim_engine_stop(struct sim_engine *eng);
 void sim_engine_set_rate(struct sim_engine *eng, u32 rate);

@@ -6,42 +6,56 @@
  * for the next piece of memory with sim_buffer_peek() and reports progress
  * with sim_buffer_advance().
  *
- * Rules (see kernel/README.md):
- * - A DMABUF transfer is accepted only while the buffer is enabled with at
- *   least one DMABUF attached at enable time ("DMABUF mode"); otherwise
- *   ENQUEUE fails with -EBUSY. bytes_used must be a multiple of the scan size.
+ * DMABUF blocks follow the life cycle of mainline's industrialio-buffer-dma
+ * (see enum sim_block_state and kernel/README.md):
+ *
+ *   DONE --enqueue, disabled--> QUEUED --enable--> ACTIVE --moved--> DONE
+ *   DONE --enqueue, enabled----------------------> ACTIVE --disable-> DONE
+ *
+ * - ENQUEUE of a DONE block is accepted whether the buffer is enabled or
+ *   not; while it is disabled the block waits on @incoming, and enable
+ *   submits the waiting blocks in order before the engine starts. ENQUEUE
+ *   of a QUEUED block is -EPERM, of an ACTIVE one -EBUSY, and any ENQUEUE
+ *   while the buffer is enabled in fileio mode -EBUSY.
  * - Every accepted transfer is completed exactly once: with 0 when the
- *   engine filled it, with -ECANCELED when the buffer is disabled (which
- *   also happens when the device is torn down) before that.
+ *   engine moved it; with -EINTR when the buffer is disabled before that
+ *   (blocks QUEUED while disabled stay queued); with -ENODEV if it is still
+ *   QUEUED when the device is torn down.
+ * - The data is a byte stream: a block whose size is not a multiple of the
+ *   scan size ends inside a scan, and the next block starts with the rest
+ *   of it (the engine splits the scan).
  * - read()/write() work only in fileio mode: when no DMABUF is attached.
- *   While one is attached, they fail with -EBUSY and ATTACH fails with -EBUSY
- *   while the buffer is enabled in fileio mode.
- * - Output: a cyclic request repeats while it is the only one queued; once
- *   another is queued behind it, it ends at the end of its current period
- *   and completes with 0. Disable cancels it (-ECANCELED) like any other.
- * - Fault injection (debugfs): the next fail_count requests the engine takes
+ * - Output: a cyclic block repeats while it is the only active one; once
+ *   another is active behind it, it ends at the end of its current period
+ *   and completes with 0.
+ * - Fault injection (debugfs): the next fail_count blocks the engine takes
  *   up complete at once with -fail_errno, untouched; delay_ms delays every
  *   completion (in FIFO order); the engine's stall flag stops everything.
- *   Disable still cancels all of them.
+ *   Disable still ends all of them.
  * - Once the device is torn down, ATTACH and ENQUEUE fail with -ENODEV.
  *
  * Locking: sb->lock is the queue lock (lock_queue/unlock_queue). The core
  * takes it with the DMABUF's reservation lock held, so it is never held
  * while taking a reservation lock or waiting on a fence. The engine thread
  * signals fences and therefore never takes sb->lock: it only uses
- * sb->list_lock, a spinlock around the request FIFO. sb->read_lock (held
- * across copy_to_user() in read()) nests outside sb->lock.
+ * sb->list_lock, a spinlock around the block lists and states. sb->read_lock
+ * (held across copy_to_user() in read()) nests outside sb->lock.
+ *
+ * Memory: the engine is the CPU, so the DMA device is coherent (see
+ * sim_main.c) and nothing here does cache maintenance; a mapping that
+ * swiotlb would bounce is refused at ATTACH (the CPU would write the
+ * original pages while syncs copy the bounce buffer over them).
  */
 
 #include <linux/dma-buf.h>
 #include <linux/dma-fence.h>
-#include <linux/dma-mapping.h>
 #include <linux/iio/iio.h>
 #include <linux/iio/sysfs.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/swiotlb.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
@@ -60,33 +74,25 @@ static inline struct sim_block *to_sim_block(struct iio_dma_buffer_block *b)
 	return (struct sim_block *)b;
 }
 
-static enum dma_data_direction sim_buffer_dma_dir(struct sim_buffer *sb)
-{
-	if (sb->buffer.direction == IIO_BUFFER_DIRECTION_IN)
-		return DMA_FROM_DEVICE;
-	return DMA_TO_DEVICE;
-}
-
 /*
- * Complete a request that is no longer on the queue: the engine does not
- * touch its pages any more. Runs in a fence signalling path: no allocation,
- * no sleeping lock.
+ * Complete an ACTIVE or QUEUED block that is off every list: the engine does
+ * not touch its pages any more. Runs in a fence signalling path: no
+ * allocation, no sleeping lock.
  */
-static void sim_request_complete(struct sim_buffer *sb,
-				 struct sim_request *req, int err)
+static void sim_block_complete(struct sim_block *block, int err)
 {
-	struct sim_block *block = req->block;
-	struct dma_fence *fence = req->fence;
+	struct sim_buffer *sb = block->sb;
+	struct dma_fence *fence = block->fence;
 
-	dma_sync_sgtable_for_cpu(sb->dma_dev, req->sgt, sim_buffer_dma_dir(sb));
-
-	if (req == &block->req) {
-		spin_lock(&sb->list_lock);
-		block->req_busy = false;
-		spin_unlock(&sb->list_lock);
-	} else {
-		kfree(req);
-	}
+	/*
+	 * DONE first: an output block may be enqueued again as soon as the
+	 * lock is dropped (the core does not wait for a reader's fence),
+	 * which replaces block->fence, not this one.
+	 */
+	spin_lock(&sb->list_lock);
+	block->fence = NULL;
+	block->state = SIM_BLOCK_DONE;
+	spin_unlock(&sb->list_lock);
 
 	/* The block may be freed as soon as the fence is signalled. */
 	iio_buffer_signal_dmabuf_done(fence, err);
@@ -94,36 +100,36 @@ static void sim_request_complete(struct sim_buffer *sb,
 }
 
 /*
- * The engine is done with @req, which is off the queue: complete it with
- * @err, now or, with a completion delay (or delayed ones still pending, to
- * keep FIFO order), once it is due. Engine thread only.
+ * The engine is done with @block, which is off the active list: complete it
+ * with @err, now or, with a completion delay (or delayed ones still pending,
+ * to keep FIFO order), once it is due. Engine thread only.
  */
-static void sim_buffer_finish(struct sim_buffer *sb, struct sim_request *req,
+static void sim_buffer_finish(struct sim_buffer *sb, struct sim_block *block,
 			      int err)
 {
 	u32 delay = READ_ONCE(sb->delay_ms);
-	struct sim_request *last;
+	struct sim_block *last;
 	u64 due;
 
 	spin_lock(&sb->list_lock);
 	if (!delay && list_empty(&sb->done)) {
 		spin_unlock(&sb->list_lock);
-		sim_request_complete(sb, req, err);
+		sim_block_complete(block, err);
 		return;
 	}
 	due = ktime_get_ns() + (u64)delay * NSEC_PER_MSEC;
 	if (!list_empty(&sb->done)) {
-		last = list_last_entry(&sb->done, struct sim_request, entry);
+		last = list_last_entry(&sb->done, struct sim_block, entry);
 		due = max(due, last->due);
 	}
-	req->status = err;
-	req->due = due;
-	list_add_tail(&req->entry, &sb->done);
+	block->status = err;
+	block->due = due;
+	list_add_tail(&block->entry, &sb->done);
 	spin_unlock(&sb->list_lock);
 }
 
 /**
- * sim_buffer_complete_due() - complete the delayed requests that are due
+ * sim_buffer_complete_due() - complete the delayed blocks that are due
  * @sb:		the buffer
  *
  * Called by the engine thread only.
@@ -132,50 +138,51 @@ static void sim_buffer_finish(struct sim_buffer *sb, struct sim_request *req,
  */
 u64 sim_buffer_complete_due(struct sim_buffer *sb)
 {
-	struct sim_request *req;
+	struct sim_block *block;
 	u64 now;
 
 	for (;;) {
 		spin_lock(&sb->list_lock);
-		req = list_first_entry_or_null(&sb->done, struct sim_request,
-					       entry);
-		if (!req) {
+		block = list_first_entry_or_null(&sb->done, struct sim_block,
+						 entry);
+		if (!block) {
 			spin_unlock(&sb->list_lock);
 			return 0;
 		}
 		now = ktime_get_ns();
-		if (req->due > now) {
+		if (block->due > now) {
 			spin_unlock(&sb->list_lock);
-			return req->due - now;
+			return block->due - now;
 		}
-		list_del(&req->entry);
+		list_del(&block->entry);
 		spin_unlock(&sb->list_lock);
-		sim_request_complete(sb, req, req->status);
+		sim_block_complete(block, block->status);
 	}
 }
 
 /*
- * Complete the finished requests whose completion was delayed (with their
- * status), then every queued request with @err. The engine must be stopped.
+ * Disable: complete every ACTIVE block, the delayed ones with their status,
+ * the others with -EINTR (mainline's abort status). The engine must be
+ * stopped. QUEUED blocks stay for the next enable.
  */
-static void sim_buffer_cancel_all(struct sim_buffer *sb, int err)
+static void sim_buffer_abort_active(struct sim_buffer *sb)
 {
-	struct sim_request *req, *tmp;
+	struct sim_block *block, *tmp;
 	LIST_HEAD(done);
-	LIST_HEAD(list);
+	LIST_HEAD(active);
 
 	spin_lock(&sb->list_lock);
 	list_splice_init(&sb->done, &done);
-	list_splice_init(&sb->queue, &list);
+	list_splice_init(&sb->active, &active);
 	spin_unlock(&sb->list_lock);
 
-	list_for_each_entry_safe(req, tmp, &done, entry) {
-		list_del(&req->entry);
-		sim_request_complete(sb, req, req->status);
+	list_for_each_entry_safe(block, tmp, &done, entry) {
+		list_del(&block->entry);
+		sim_block_complete(block, block->status);
 	}
-	list_for_each_entry_safe(req, tmp, &list, entry) {
-		list_del(&req->entry);
-		sim_request_complete(sb, req, err);
+	list_for_each_entry_safe(block, tmp, &active, entry) {
+		list_del(&block->entry);
+		sim_block_complete(block, -EINTR);
 	}
 }
 
@@ -198,37 +205,37 @@ static size_t sim_ring_used(struct sim_buffer *sb)
 	return smp_load_acquire(&sb->head) - smp_load_acquire(&sb->tail);
 }
 
-/* sim_buffer_peek(); @take: take up the head request (else only look) */
+/* sim_buffer_peek(); @take: take up the head block (else only look) */
 static size_t __sim_buffer_peek(struct sim_buffer *sb, void **data,
 				bool take)
 {
-	struct sim_request *req;
+	struct sim_block *block;
 	size_t pos, avail;
 
 	if (sb->mode == SIM_MODE_DMABUF) {
 		for (;;) {
 			spin_lock(&sb->list_lock);
-			req = list_first_entry_or_null(&sb->queue,
-						       struct sim_request,
-						       entry);
-			if (!req || req->started || !take) {
+			block = list_first_entry_or_null(&sb->active,
+							 struct sim_block,
+							 entry);
+			if (!block || block->started || !take) {
 				spin_unlock(&sb->list_lock);
 				break;
 			}
-			req->started = true;
+			block->started = true;
 			if (atomic_dec_if_positive(&sb->fail_count) < 0) {
 				spin_unlock(&sb->list_lock);
 				break;
 			}
 			/* injected failure: complete it untouched */
-			list_del(&req->entry);
+			list_del(&block->entry);
 			spin_unlock(&sb->list_lock);
-			sim_buffer_finish(sb, req, sim_buffer_fail_errno(sb));
+			sim_buffer_finish(sb, block, sim_buffer_fail_errno(sb));
 		}
-		if (!req)
+		if (!block)
 			return 0;
-		*data = req->block->map.vaddr + req->offset;
-		return req->size - req->offset;
+		*data = block->map.vaddr + block->offset;
+		return block->size - block->offset;
 	}
 
 	/* fileio: free space for an input buffer, data for an output one */
@@ -250,11 +257,12 @@ static size_t __sim_buffer_peek(struct sim_buffer *sb, void **data,
  * @sb:		the buffer
  * @data:	set to the start of that memory
  *
- * Called by the engine thread only. Takes up the head request, which an
+ * Called by the engine thread only. Takes up the head block, which an
  * injected fault may complete at once.
  *
- * Return: the number of bytes available at @data, a multiple of the scan
- * size, or 0 if there is none.
+ * Return: the number of bytes available at @data, 0 if there is none. In
+ * fileio mode a multiple of the scan size; a DMABUF block may end inside a
+ * scan.
  */
 size_t sim_buffer_peek(struct sim_buffer *sb, void **data)
 {
@@ -282,26 +290,26 @@ bool sim_buffer_ready(struct sim_buffer *sb)
 void sim_buffer_advance(struct sim_buffer *sb, size_t bytes)
 {
 	struct iio_buffer *buffer = &sb->buffer;
-	struct sim_request *req;
+	struct sim_block *block;
 
 	if (sb->mode == SIM_MODE_DMABUF) {
 		spin_lock(&sb->list_lock);
-		req = list_first_entry(&sb->queue, struct sim_request, entry);
-		req->offset += bytes;
-		if (req->offset == req->size) {
-			/* a cyclic one repeats until another is queued */
-			if (req->cyclic && list_is_singular(&sb->queue)) {
-				req->offset = 0;
-				req = NULL;
+		block = list_first_entry(&sb->active, struct sim_block, entry);
+		block->offset += bytes;
+		if (block->offset == block->size) {
+			/* a cyclic one repeats until another is active */
+			if (block->cyclic && list_is_singular(&sb->active)) {
+				block->offset = 0;
+				block = NULL;
 			} else {
-				list_del(&req->entry);
+				list_del(&block->entry);
 			}
 		} else {
-			req = NULL;
+			block = NULL;
 		}
 		spin_unlock(&sb->list_lock);
-		if (req)
-			sim_buffer_finish(sb, req, 0);
+		if (block)
+			sim_buffer_finish(sb, block, 0);
 		return;
 	}
 
@@ -326,6 +334,17 @@ sim_buffer_attach_dmabuf(struct iio_buffer *buffer,
 	struct sim_buffer *sb = to_sim_buffer(buffer);
 	struct sim_block *block;
 	int ret;
+
+	/*
+	 * A bounced mapping would have the CPU engine write the original
+	 * pages while every sync for the CPU copies the stale bounce buffer
+	 * over them: refuse it rather than corrupt data.
+	 */
+	if (is_swiotlb_force_bounce(sb->dma_dev)) {
+		dev_warn_ratelimited(sb->dma_dev,
+				     "iio-sim: DMABUF mappings would be bounced through swiotlb; attach refused\n");
+		return ERR_PTR(-EOPNOTSUPP);
+	}
 
 	/* Called with the DMABUF's reservation lock held. */
 	scoped_guard(mutex, &sb->lock) {
@@ -354,6 +373,8 @@ sim_buffer_attach_dmabuf(struct iio_buffer *buffer,
 
 	block->sb = sb;
 	block->attach = attach;
+	block->state = SIM_BLOCK_DONE;
+	INIT_LIST_HEAD(&block->entry);
 	iio_buffer_get(buffer);
 	get_device(sb->dma_dev);
 
@@ -376,7 +397,8 @@ static void sim_buffer_detach_dmabuf(struct iio_buffer *buffer,
 	struct sim_buffer *sb = to_sim_buffer(buffer);
 	struct sim_block *block = to_sim_block(b);
 
-	/* No request of this block is queued: its fences hold the attachment. */
+	/* No transfer of this block is pending: its fence holds the attachment. */
+	WARN_ON(block->state != SIM_BLOCK_DONE);
 	dma_buf_vunmap_unlocked(block->attach->dmabuf, &block->map);
 	kfree(block);
 
@@ -396,49 +418,44 @@ static int sim_buffer_enqueue_dmabuf(struct iio_buffer *buffer,
 {
 	struct sim_buffer *sb = to_sim_buffer(buffer);
 	struct sim_block *block = to_sim_block(b);
-	struct sim_request *req = NULL;
+	int ret = 0;
 
 	/* Queue lock held, inside a fence signalling section: no GFP_KERNEL. */
 	lockdep_assert_held(&sb->lock);
 
 	if (sb->dead)
 		return -ENODEV;
-	if (!sb->enabled || sb->mode != SIM_MODE_DMABUF)
+	if (sb->enabled && sb->mode == SIM_MODE_FILEIO)
 		return -EBUSY;
-	if (size % sb->scan_bytes)
-		return -EINVAL;
-	if (cyclic && buffer->direction == IIO_BUFFER_DIRECTION_IN)
-		return -EINVAL;
 
 	spin_lock(&sb->list_lock);
-	if (!block->req_busy) {
-		block->req_busy = true;
-		req = &block->req;
+	switch (block->state) {
+	case SIM_BLOCK_QUEUED:
+		ret = -EPERM;
+		break;
+	case SIM_BLOCK_ACTIVE:
+		ret = -EBUSY;
+		break;
+	case SIM_BLOCK_DONE:
+		block->fence = dma_fence_get(fence);
+		block->size = size;
+		block->offset = 0;
+		block->cyclic = cyclic;
+		block->started = false;
+		if (sb->enabled) {
+			block->state = SIM_BLOCK_ACTIVE;
+			list_add_tail(&block->entry, &sb->active);
+		} else {
+			block->state = SIM_BLOCK_QUEUED;
+			list_add_tail(&block->entry, &sb->incoming);
+		}
+		break;
 	}
 	spin_unlock(&sb->list_lock);
 
-	if (!req) {
-		req = kzalloc(sizeof(*req), GFP_NOWAIT | __GFP_NOWARN);
-		if (!req)
-			return -ENOMEM;
-	}
-
-	req->block = block;
-	req->fence = dma_fence_get(fence);
-	req->sgt = sgt;
-	req->size = size;
-	req->offset = 0;
-	req->cyclic = cyclic;
-	req->started = false;
-
-	dma_sync_sgtable_for_device(sb->dma_dev, sgt, sim_buffer_dma_dir(sb));
-
-	spin_lock(&sb->list_lock);
-	list_add_tail(&req->entry, &sb->queue);
-	spin_unlock(&sb->list_lock);
-
-	sim_engine_kick(&sb->engine);
-	return 0;
+	if (!ret && sb->enabled)
+		sim_engine_kick(&sb->engine);
+	return ret;
 }
 
 static struct device *sim_buffer_get_dma_dev(struct iio_buffer *buffer)
@@ -482,7 +499,10 @@ static bool sim_buffer_fd_attached(struct sim_buffer *sb)
 	return !list_empty(&sb->buffer.dmabufs);
 }
 
-/* read()/write() are refused while DMABUFs are attached or in DMABUF mode */
+/*
+ * DMABUF use: DMABUFs attached through the fd, or enabled in DMABUF mode.
+ * read()/write() are refused then, and poll() never reports the fd ready.
+ */
 static bool sim_buffer_dmabuf_busy(struct sim_buffer *sb)
 {
 	return sim_buffer_fd_attached(sb) ||
@@ -584,9 +604,12 @@ static size_t sim_buffer_space_available(struct iio_buffer *buffer)
 	struct sim_buffer *sb = to_sim_buffer(buffer);
 	size_t scan;
 
-	/* in DMABUF use, claim room: write() then fails with -EBUSY */
+	/*
+	 * In DMABUF use no room ever comes, as in mainline: poll() does not
+	 * report POLLOUT, write() waits or fails with -EAGAIN.
+	 */
 	if (sim_buffer_dmabuf_busy(sb))
-		return buffer->length;
+		return 0;
 
 	guard(mutex)(&sb->read_lock);
 	scan = buffer->bytes_per_datum;
@@ -607,11 +630,12 @@ static size_t sim_buffer_data_available(struct iio_buffer *buffer)
 	struct sim_buffer *sb = to_sim_buffer(buffer);
 
 	/*
-	 * In DMABUF use, claim a full buffer so that read() and poll() on the
-	 * buffer fd return at once: read() then fails with -EBUSY.
+	 * In DMABUF use no data ever comes, as in mainline: poll() does not
+	 * report POLLIN, a blocking read() waits, a non-blocking one reaches
+	 * sim_buffer_read() and fails with -EBUSY.
 	 */
 	if (sim_buffer_dmabuf_busy(sb))
-		return max(buffer->length, buffer->watermark);
+		return 0;
 
 	guard(mutex)(&sb->read_lock);
 	if (!sb->ring || !sb->scan_bytes)
@@ -655,6 +679,24 @@ static int sim_buffer_ring_setup(struct sim_buffer *sb, size_t scan_bytes)
 	return 0;
 }
 
+/*
+ * Enable: make the QUEUED blocks ACTIVE, in order (@submit); or, when the
+ * engine failed to start, put them back (the engine never saw them).
+ */
+static void sim_buffer_submit_incoming(struct sim_buffer *sb, bool submit)
+{
+	struct list_head *from = submit ? &sb->incoming : &sb->active;
+	struct list_head *to = submit ? &sb->active : &sb->incoming;
+	struct sim_block *block;
+
+	lockdep_assert_held(&sb->lock);
+	spin_lock(&sb->list_lock);
+	list_for_each_entry(block, from, entry)
+		block->state = submit ? SIM_BLOCK_ACTIVE : SIM_BLOCK_QUEUED;
+	list_splice_tail_init(from, to);
+	spin_unlock(&sb->list_lock);
+}
+
 static int sim_buffer_enable(struct iio_buffer *buffer,
 			     struct iio_dev *indio_dev)
 {
@@ -674,8 +716,9 @@ static int sim_buffer_enable(struct iio_buffer *buffer,
 	if (!buffer->bytes_per_datum)
 		return -EINVAL;
 
-	sb->mode = sim_buffer_fd_attached(sb) ? SIM_MODE_DMABUF :
-						SIM_MODE_FILEIO;
+	/* blocks queued by a closed fd's owner are played too, as in mainline */
+	sb->mode = sim_buffer_fd_attached(sb) || !list_empty(&sb->incoming) ?
+		   SIM_MODE_DMABUF : SIM_MODE_FILEIO;
 	if (sb->mode == SIM_MODE_FILEIO) {
 		/* an output ring keeps what write() stored while disabled */
 		if (buffer->direction == IIO_BUFFER_DIRECTION_IN || !sb->ring ||
@@ -688,11 +731,16 @@ static int sim_buffer_enable(struct iio_buffer *buffer,
 			return ret;
 	} else {
 		sb->scan_bytes = buffer->bytes_per_datum;
+		/* before the engine starts, so that scan 0 lands in the first */
+		sim_buffer_submit_incoming(sb, true);
 	}
 
 	ret = sim_engine_start(&sb->engine, buffer->scan_mask);
-	if (ret)
+	if (ret) {
+		if (sb->mode == SIM_MODE_DMABUF)
+			sim_buffer_submit_incoming(sb, false);
 		return ret;
+	}
 
 	WRITE_ONCE(sb->enabled, true);
 	return 0;
@@ -708,7 +756,7 @@ static int sim_buffer_disable(struct iio_buffer *buffer,
 		scoped_guard(mutex, &sb->lock) {
 			WRITE_ONCE(sb->enabled, false);
 			sim_engine_stop(&sb->engine);
-			sim_buffer_cancel_all(sb, -ECANCELED);
+			sim_buffer_abort_active(sb);
 		}
 		if (buffer->direction == IIO_BUFFER_DIRECTION_OUT && sb->ring) {
 			/* unplayed data goes, pairs with sim_ring_used() */
@@ -723,7 +771,9 @@ static void sim_buffer_release(struct iio_buffer *buffer)
 {
 	struct sim_buffer *sb = to_sim_buffer(buffer);
 
-	WARN_ON(!list_empty(&sb->queue) || !list_empty(&sb->done));
+	WARN_ON(!list_empty(&sb->incoming) || !list_empty(&sb->active) ||
+		!list_empty(&sb->done));
+	sim_engine_free(&sb->engine);
 	put_device(sb->dma_dev);
 	kvfree(sb->ring);
 	mutex_destroy(&sb->read_lock);
@@ -831,7 +881,8 @@ struct sim_buffer *sim_buffer_alloc(struct device *dma_dev,
 	mutex_init(&sb->lock);
 	mutex_init(&sb->read_lock);
 	spin_lock_init(&sb->list_lock);
-	INIT_LIST_HEAD(&sb->queue);
+	INIT_LIST_HEAD(&sb->incoming);
+	INIT_LIST_HEAD(&sb->active);
 	INIT_LIST_HEAD(&sb->done);
 	sb->fail_errno = EIO;
 	sim_engine_init(&sb->engine, ops, priv);
@@ -844,14 +895,27 @@ struct sim_buffer *sim_buffer_alloc(struct device *dma_dev,
  * sim_buffer_kill() - the device is going away
  * @sb:		the buffer
  *
- * From now on ATTACH, ENQUEUE and enable fail with -ENODEV. Call it before
- * unregistering the IIO device, whose unregistration disables the buffer and
- * so cancels every queued transfer.
+ * From now on ATTACH, ENQUEUE and enable fail with -ENODEV, and the blocks
+ * QUEUED on the disabled buffer complete with -ENODEV (mainline leaves them
+ * pending forever). Call it before unregistering the IIO device, whose
+ * unregistration disables the buffer and so ends every ACTIVE transfer.
  */
 void sim_buffer_kill(struct sim_buffer *sb)
 {
+	struct sim_block *block, *tmp;
+	LIST_HEAD(queued);
+
 	guard(mutex)(&sb->lock);
 	sb->dead = true;
+
+	/* only a disabled buffer has QUEUED blocks; none can come now */
+	spin_lock(&sb->list_lock);
+	list_splice_init(&sb->incoming, &queued);
+	spin_unlock(&sb->list_lock);
+	list_for_each_entry_safe(block, tmp, &queued, entry) {
+		list_del(&block->entry);
+		sim_block_complete(block, -ENODEV);
+	}
 }
 
 /**

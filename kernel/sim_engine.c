@@ -5,8 +5,10 @@
  * the buffer offers (DMABUF requests in FIFO order, or the fileio ring).
  *
  * Paced mode (rate > 0): scan number n falls due n / rate seconds after
- * enable. Scans that fall due while the buffer offers no memory are dropped:
- * their sequence numbers are skipped and they are counted in overruns.
+ * enable (the thread's start). Scans that fall due while the buffer offers
+ * no memory are dropped: their sequence numbers are skipped and they are
+ * counted in overruns. The thread sleeps on hrtimers, in steps of about a
+ * millisecond of scans whatever HZ is.
  * Unthrottled mode (rate == 0): scans are produced as fast as memory is
  * offered; nothing is ever dropped. Device-clocked mode (ops->avail returns
  * less than U64_MAX, loopback): as many scans as the device has, as memory
@@ -19,16 +21,22 @@
  * nothing (time stands still for the device: pacing restarts on release);
  * stopping the engine still works.
  *
+ * The memory is a byte stream: a DMABUF block may end inside a scan. The
+ * engine then moves that scan through eng->split, the first bytes into the
+ * block that ends, the rest into the next one.
+ *
  * The thread signals DMABUF fences, so it never sleeps on a lock that is
  * held while waiting for a fence or allocating memory.
  */
 
-#include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/timekeeping.h>
+#include <linux/wait.h>
 
 #include "iio_sim.h"
 
@@ -43,9 +51,10 @@ struct sim_engine_pace {
 	u64 due_in;	/* ns until the next delayed completion, 0: none */
 };
 
-static unsigned long sim_engine_timeout(u64 ns)
+/* An hrtimer timeout for the engine's waits: @ns, or none if 0. */
+static ktime_t sim_engine_timeout(u64 ns)
 {
-	return ns ? max(nsecs_to_jiffies(ns), 1UL) : MAX_SCHEDULE_TIMEOUT;
+	return ns ? ns_to_ktime(ns) : KTIME_MAX;
 }
 
 /* Scans the device can move now: U64_MAX unless it clocks the engine. */
@@ -59,7 +68,52 @@ static struct sim_buffer *sim_engine_buffer(struct sim_engine *eng)
 	return container_of(eng, struct sim_buffer, engine);
 }
 
-/* Move up to @max scans; returns the number moved, 0 if no memory. */
+static bool sim_engine_input(struct sim_buffer *sb)
+{
+	return sb->buffer.direction == IIO_BUFFER_DIRECTION_IN;
+}
+
+/*
+ * Start a scan that straddles two blocks: the first @avail bytes of it go
+ * to or come from @data, the end of a block. The scan counts as moved now.
+ */
+static void sim_engine_split_start(struct sim_engine *eng,
+				   struct sim_buffer *sb, void *data,
+				   size_t avail)
+{
+	eng->split_seq = eng->seq++;
+	if (sim_engine_input(sb)) {
+		eng->ops->xfer(eng->priv, eng->split, eng->split_seq, 1);
+		memcpy(data, eng->split, avail);
+	} else {
+		memcpy(eng->split, data, avail);
+	}
+	eng->split_off = avail;
+	sim_buffer_advance(sb, avail);
+}
+
+/* Go on with a split scan at @data, the start of the next block. */
+static void sim_engine_split_continue(struct sim_engine *eng,
+				      struct sim_buffer *sb, void *data,
+				      size_t avail)
+{
+	size_t scan = sb->scan_bytes;
+	size_t n = min(avail, scan - eng->split_off);
+
+	if (sim_engine_input(sb))
+		memcpy(data, eng->split + eng->split_off, n);
+	else
+		memcpy(eng->split + eng->split_off, data, n);
+	eng->split_off += n;
+	if (eng->split_off == scan) {
+		if (!sim_engine_input(sb))
+			eng->ops->xfer(eng->priv, eng->split, eng->split_seq, 1);
+		eng->split_off = 0;
+	}
+	sim_buffer_advance(sb, n);
+}
+
+/* Move up to @max (> 0) scans; returns the number moved, 0 if no memory. */
 static u64 sim_engine_move(struct sim_engine *eng, struct sim_buffer *sb,
 			   u64 max)
 {
@@ -68,10 +122,21 @@ static u64 sim_engine_move(struct sim_engine *eng, struct sim_buffer *sb,
 	size_t avail;
 	u64 n;
 
-	avail = sim_buffer_peek(sb, &data);
+	for (;;) {
+		avail = sim_buffer_peek(sb, &data);
+		if (!avail)
+			return 0;
+		if (!eng->split_off)
+			break;
+		sim_engine_split_continue(eng, sb, data, avail);
+	}
+
 	n = min3((u64)(avail / scan), (u64)(SIM_ENGINE_CHUNK / scan), max);
-	if (!n)
-		return 0;
+	if (!n) {
+		/* less than a scan left in this block */
+		sim_engine_split_start(eng, sb, data, avail);
+		return 1;
+	}
 
 	eng->ops->xfer(eng->priv, data, eng->seq, n);
 	eng->seq += n;
@@ -90,12 +155,12 @@ static void sim_engine_run_free(struct sim_engine *eng, struct sim_buffer *sb,
 
 	/* the move may have finished requests (injected failures) */
 	pace->due_in = sim_buffer_complete_due(sb);
-	wait_event_interruptible_timeout(eng->wq, kthread_should_stop() ||
-					 READ_ONCE(eng->stall) ||
-					 atomic_read(&eng->rate_gen) != pace->gen ||
-					 (sim_buffer_ready(sb) &&
-					  sim_engine_device_avail(eng)),
-					 sim_engine_timeout(pace->due_in));
+	wait_event_interruptible_hrtimeout(eng->wq, kthread_should_stop() ||
+					   READ_ONCE(eng->stall) ||
+					   atomic_read(&eng->rate_gen) != pace->gen ||
+					   (sim_buffer_ready(sb) &&
+					    sim_engine_device_avail(eng)),
+					   sim_engine_timeout(pace->due_in));
 }
 
 static void sim_engine_run_paced(struct sim_engine *eng, struct sim_buffer *sb,
@@ -115,6 +180,8 @@ static void sim_engine_run_paced(struct sim_engine *eng, struct sim_buffer *sb,
 				eng->ops->drop(eng->priv, due - pace->done);
 			eng->seq += due - pace->done;
 			pace->done = due;
+			/* the rest of a split scan is lost with them */
+			eng->split_off = 0;
 			break;
 		}
 		pace->done += moved;
@@ -133,10 +200,10 @@ static void sim_engine_run_paced(struct sim_engine *eng, struct sim_buffer *sb,
 		cond_resched();
 		return;
 	}
-	wait_event_interruptible_timeout(eng->wq, kthread_should_stop() ||
-					 READ_ONCE(eng->stall) ||
-					 atomic_read(&eng->rate_gen) != pace->gen,
-					 sim_engine_timeout(wake - now));
+	wait_event_interruptible_hrtimeout(eng->wq, kthread_should_stop() ||
+					   READ_ONCE(eng->stall) ||
+					   atomic_read(&eng->rate_gen) != pace->gen,
+					   sim_engine_timeout(wake - now));
 }
 
 static int sim_engine_thread(void *arg)
@@ -144,29 +211,10 @@ static int sim_engine_thread(void *arg)
 	struct sim_engine *eng = arg;
 	struct sim_buffer *sb = sim_engine_buffer(eng);
 	struct sim_engine_pace pace = { .gen = atomic_read(&eng->rate_gen) - 1 };
-	bool armed = false;
 
 	while (!kthread_should_stop()) {
 		int gen = atomic_read(&eng->rate_gen);
 		u64 avail;
-
-		/*
-		 * An input in DMABUF mode starts its sample clock with the first
-		 * queued block, like a DMA engine armed by its first descriptor:
-		 * ENQUEUE is refused before enable, and the scans that fell due
-		 * until the first one would otherwise be dropped.
-		 */
-		if (!armed) {
-			if (sb->buffer.direction == IIO_BUFFER_DIRECTION_IN &&
-			    sb->mode == SIM_MODE_DMABUF && !sim_buffer_ready(sb)) {
-				wait_event_interruptible(eng->wq,
-							 kthread_should_stop() ||
-							 sim_buffer_ready(sb));
-				continue;
-			}
-			armed = true;
-			pace.gen = gen - 1;	/* pacing starts now */
-		}
 
 		if (READ_ONCE(eng->stall)) {
 			wait_event_interruptible(eng->wq, kthread_should_stop() ||
@@ -211,6 +259,16 @@ void sim_engine_init(struct sim_engine *eng, const struct sim_engine_ops *ops,
 }
 
 /**
+ * sim_engine_free() - free what the engine allocated
+ * @eng:	the engine, stopped
+ */
+void sim_engine_free(struct sim_engine *eng)
+{
+	kfree(eng->split);
+	eng->split = NULL;
+}
+
+/**
  * sim_engine_start() - start moving scans, from sequence number 0
  * @eng:	the engine, stopped
  * @scan_mask:	active scan mask of the buffer
@@ -219,13 +277,20 @@ void sim_engine_init(struct sim_engine *eng, const struct sim_engine_ops *ops,
  */
 int sim_engine_start(struct sim_engine *eng, const unsigned long *scan_mask)
 {
+	struct sim_buffer *sb = sim_engine_buffer(eng);
 	struct task_struct *task;
+	u8 *split;
 	int ret;
 
 	ret = eng->ops->start(eng->priv, scan_mask);
 	if (ret)
 		return ret;
 
+	split = krealloc(eng->split, sb->scan_bytes, GFP_KERNEL);
+	if (!split)
+		return -ENOMEM;
+	eng->split = split;
+	eng->split_off = 0;
 	eng->seq = 0;
 	atomic64_set(&eng->overruns, 0);
 

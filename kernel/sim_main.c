@@ -2,8 +2,9 @@
 /*
  * iio-sim: simulated IIO devices for testing IIO DMABUF userspace.
  *
- * The module creates a platform device "iio-sim" with a 64-bit DMA mask and
- * binds its own platform driver to it. Probing creates the simulated IIO
+ * The module creates a platform device "iio-sim" with a 64-bit DMA mask,
+ * marked DMA coherent (its "DMA" is the CPU), and binds its own platform
+ * driver to it. Probing creates the simulated IIO
  * devices as children, so that DMABUFs are attached to (and mapped for) a
  * device that can reach all memory without bouncing. Unbinding the driver
  * through sysfs tears the IIO devices down while the module stays loaded.
@@ -23,6 +24,7 @@
 #include <linux/vmalloc.h>
 
 #include "iio_sim.h"
+#include "sim_compat.h"
 
 #define SIM_DRV_NAME	"iio-sim"
 
@@ -129,6 +131,8 @@ static int sim_probe(struct platform_device *pdev)
 
 	/* exporters map DMABUFs for this device: no segment size limit */
 	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	/* the engine is the CPU: no cache maintenance for its mappings */
+	sim_dma_set_coherent(&pdev->dev);
 
 	ps = kzalloc(struct_size(ps, pair, n), GFP_KERNEL);
 	if (!ps)
