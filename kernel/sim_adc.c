@@ -26,6 +26,7 @@
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/unaligned.h>
 
 #include "iio_sim.h"
 
@@ -83,7 +84,7 @@ void sim_line_play(struct sim_line *line, const __le16 *data,
 	for (i = 0; i < n; i++) {
 		scan = 0;
 		for (c = 0; data && c < nchan; c++)
-			scan |= (u32)le16_to_cpu(data[i * nchan + c]) <<
+			scan |= (u32)get_unaligned_le16(&data[i * nchan + c]) <<
 				(16 * chan[c]);
 		line->fifo[(line->head + i) % SIM_LINE_SCANS] = scan;
 	}
@@ -96,7 +97,7 @@ void sim_line_play(struct sim_line *line, const __le16 *data,
 }
 
 /* Take @nscans scans off the line into @data. They are there (avail). */
-static void sim_adc_xfer_line(struct sim_adc *adc, __le16 *p16,
+static void sim_adc_xfer_line(struct sim_adc *adc, u8 *p,
 			      unsigned int nscans)
 {
 	struct sim_line *line = adc->line;
@@ -106,12 +107,14 @@ static void sim_adc_xfer_line(struct sim_adc *adc, __le16 *p16,
 	spin_lock(&line->lock);
 	for (i = 0; i < nscans && line->tail != line->head; i++) {
 		scan = line->fifo[line->tail++ % SIM_LINE_SCANS];
-		for (c = 0; c < adc->nchan; c++)
-			*p16++ = cpu_to_le16(scan >> (16 * (adc->chan[c] % 2)));
+		for (c = 0; c < adc->nchan; c++) {
+			put_unaligned_le16(scan >> (16 * (adc->chan[c] % 2)), p);
+			p += 2;
+		}
 	}
 	spin_unlock(&line->lock);
 	/* loopback switched off meanwhile: silence */
-	memset(p16, 0, (size_t)(nscans - i) * adc->nchan * sizeof(*p16));
+	memset(p, 0, (size_t)(nscans - i) * adc->nchan * 2);
 }
 
 static u64 sim_adc_avail(void *priv)
@@ -127,13 +130,16 @@ static u64 sim_adc_avail(void *priv)
 	return n;
 }
 
+/*
+ * @data may be unaligned: a DMABUF block may start inside a scan (the engine
+ * splits scans across blocks whose size is not a multiple of the scan size).
+ */
 static void sim_adc_xfer(void *priv, void *data, u64 seq, unsigned int nscans)
 {
 	struct sim_adc *adc = priv;
 	enum sim_waveform wave = READ_ONCE(adc->waveform);
 	unsigned int i, c;
-	__le16 *p16 = data;
-	__le64 *p64 = data;
+	u8 *p = data;
 
 	if (READ_ONCE(adc->line->on)) {
 		sim_adc_xfer_line(adc, data, nscans);
@@ -142,14 +148,17 @@ static void sim_adc_xfer(void *priv, void *data, u64 seq, unsigned int nscans)
 
 	if (wave == SIM_WAVE_COUNTER && adc->nchan == SIM_ADC_CHANNELS) {
 		for (i = 0; i < nscans; i++)
-			p64[i] = cpu_to_le64(seq + i);
+			put_unaligned_le64(seq + i, p + 8 * i);
 		return;
 	}
 
-	for (i = 0; i < nscans; i++)
-		for (c = 0; c < adc->nchan; c++)
-			*p16++ = cpu_to_le16(sim_adc_sample(wave, adc->chan[c],
-							    seq + i));
+	for (i = 0; i < nscans; i++) {
+		for (c = 0; c < adc->nchan; c++) {
+			put_unaligned_le16(sim_adc_sample(wave, adc->chan[c],
+							  seq + i), p);
+			p += 2;
+		}
+	}
 }
 
 static int sim_adc_start(void *priv, const unsigned long *scan_mask)

@@ -20,6 +20,7 @@
 #include <linux/device.h>
 #include <linux/iio/iio.h>
 #include <linux/kernel.h>
+#include <linux/unaligned.h>
 
 #include "iio_sim.h"
 
@@ -46,7 +47,7 @@ static void sim_dac_xfer(void *priv, void *data, u64 seq, unsigned int nscans)
 	u64 a = dac->sum_a, b = dac->sum_b;
 
 	for (i = 0; i < n; i++) {
-		a += le16_to_cpu(p[i]);
+		a += get_unaligned_le16(&p[i]);
 		b += a;
 	}
 	WRITE_ONCE(dac->sum_a, a);
