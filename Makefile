@@ -5,6 +5,8 @@
 #   make check-debug  the kernel tests on a KASAN/lockdep/kmemleak kernel
 #   make stress  10 minutes of randomized stress on the debug kernel
 #   make fuzz    1e6+ fuzzed ioctls on the debug kernel, an hour of libFuzzer
+#   make check-interop LIBIIO_SRC=/path/to/libiio
+#                libiio v1's tools against iio-sim in the VM (optional)
 #
 # KDIR=     kernel tree or headers to build the module against
 # VM_KERNEL= kernel image the VM boots (vm/run --kernel)
@@ -16,7 +18,7 @@ export KDIR VM_KERNEL
 BUILD ?= build
 BUILD_ASAN ?= build-asan
 
-.PHONY: all deps module userspace asan check check-debug stress fuzz run clean
+.PHONY: all deps module userspace asan check check-debug check-interop stress fuzz run clean
 
 all: module userspace
 
@@ -41,6 +43,10 @@ check: all asan
 
 check-debug: all
 	@scripts/check-debug
+
+# Optional (not in check): needs a libiio v1 checkout, built outside the tree.
+check-interop: all
+	@LIBIIO_SRC="$(LIBIIO_SRC)" scripts/check-interop
 
 stress: all
 	tests/stress/run-long -C $(BUILD) --kernel debug $(STRESS_SECONDS)
