@@ -61,9 +61,13 @@
 
 #include "iio_sim.h"
 
-/* Bounds of buffer0/length, the fileio ring's size in scans. */
-#define SIM_BUFFER_MAX_LENGTH	SZ_4M
+/*
+ * buffer0/length, the fileio ring's size in scans: any length, as in
+ * mainline (libiio writes its DMABUF block size in bytes there); a ring
+ * larger than this fails with -ENOMEM when fileio sets it up.
+ */
 #define SIM_BUFFER_DEF_LENGTH	SZ_256K
+#define SIM_RING_MAX_BYTES	SZ_1G
 
 /* Buffers not released yet; module exit waits for zero. */
 static atomic_t sim_buffers_live = ATOMIC_INIT(0);
@@ -653,7 +657,7 @@ static int sim_buffer_set_bytes_per_datum(struct iio_buffer *buffer,
 static int sim_buffer_set_length(struct iio_buffer *buffer,
 				 unsigned int length)
 {
-	if (length < 1 || length > SIM_BUFFER_MAX_LENGTH)
+	if (length < 1)
 		return -EINVAL;
 	buffer->length = length;
 	return 0;
@@ -668,7 +672,10 @@ static int sim_buffer_ring_setup(struct sim_buffer *sb, size_t scan_bytes)
 	sb->scan_bytes = scan_bytes;
 	if (size != sb->ring_size) {
 		kvfree(sb->ring);
+		sb->ring = NULL;
 		sb->ring_size = 0;
+		if (size > SIM_RING_MAX_BYTES)
+			return -ENOMEM;
 		sb->ring = kvzalloc(size, GFP_KERNEL);
 		if (!sb->ring)
 			return -ENOMEM;

@@ -182,14 +182,21 @@ static void test_attributes(void **state)
 	assert_int_equal(sim_attr_u64(s, "sampling_frequency", &v), 0);
 	assert_int_equal(v, 0);
 
-	/* out of range: ignored (the core drops set_length's error) */
+	/*
+	 * Any length from 1, as in mainline (libiio writes its DMABUF block
+	 * size in bytes there); 0 is ignored (the core drops set_length's
+	 * error).
+	 */
 	assert_int_equal(sim_attr_write(s, "buffer0/length", "4194304"), 0);
 	assert_int_equal(sim_attr_write(s, "buffer0/length", "0"), 0);
 	assert_int_equal(sim_attr_u64(s, "buffer0/length", &v), 0);
 	assert_int_equal(v, 4194304);
-	assert_int_equal(sim_attr_write(s, "buffer0/length", "4194305"), 0);
+	assert_int_equal(sim_attr_write(s, "buffer0/length", "1073741824"), 0);
 	assert_int_equal(sim_attr_u64(s, "buffer0/length", &v), 0);
-	assert_int_equal(v, 4194304);
+	assert_int_equal(v, 1073741824);
+	/* ... and libiio's watermark write after it works */
+	assert_int_equal(sim_attr_write(s, "buffer0/watermark", "8388608"), 0);
+	assert_int_equal(sim_attr_write(s, "buffer0/watermark", "1"), 0);
 	assert_int_equal(sim_attr_write(s, "buffer0/length", "1"), 0);
 	assert_int_equal(sim_attr_u64(s, "buffer0/length", &v), 0);
 	assert_int_equal(v, 1);
