@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,7 +27,6 @@
 #include "iio_dmabuf.h"
 
 #define IIO_DEVICES "/sys/bus/iio/devices"
-#define STREAM_MAX_BUFS 64
 
 double now_seconds(void)
 {
@@ -265,6 +267,17 @@ void dac_pattern_fill(void *data, size_t bytes, uint64_t seq)
 		p[k] = (uint32_t)(seq + k);
 }
 
+void dac_pattern_bytes(void *data, size_t bytes, uint64_t offset)
+{
+	uint8_t *p = data;
+
+	for (size_t i = 0; i < bytes; i++) {
+		uint64_t k = offset + i;
+
+		p[i] = (uint8_t)((uint32_t)(k / 4) >> (8 * (k % 4)));
+	}
+}
+
 int sim_dac_played(const struct sim *s, struct dac_sum *sum)
 {
 	int ret = sim_debugfs_u64(s, "bytes", &sum->bytes);
@@ -286,7 +299,14 @@ void sim_teardown(struct sim *s)
 
 const char *dmabuf_source_name(enum dmabuf_source src)
 {
-	return src == DMABUF_HEAP ? "/dev/dma_heap/system" : "/dev/udmabuf";
+	switch (src) {
+	case DMABUF_HEAP:
+		return "/dev/dma_heap/system";
+	case DMABUF_UDMABUF:
+		return "/dev/udmabuf";
+	default:
+		return "/dev/dma_heap/system and /dev/udmabuf";
+	}
 }
 
 static int dmabuf_alloc_heap(size_t size)
@@ -335,7 +355,68 @@ static int dmabuf_alloc_udmabuf(size_t size)
 
 int dmabuf_alloc(enum dmabuf_source src, size_t size)
 {
-	return src == DMABUF_HEAP ? dmabuf_alloc_heap(size) : dmabuf_alloc_udmabuf(size);
+	switch (src) {
+	case DMABUF_HEAP:
+		return dmabuf_alloc_heap(size);
+	case DMABUF_UDMABUF:
+		return dmabuf_alloc_udmabuf(size);
+	default:
+		return -EINVAL;
+	}
+}
+
+void dmabuf_set_free(struct dmabuf_set *b, int buf_fd)
+{
+	for (unsigned int i = 0; i < b->n; i++) {
+		if (b->map[i] && b->map[i] != MAP_FAILED)
+			munmap(b->map[i], b->size);
+		if (buf_fd >= 0)
+			iio_dmabuf_detach(buf_fd, b->fd[i]);
+		close(b->fd[i]);
+	}
+	b->n = 0;
+}
+
+int dmabuf_set_alloc(struct dmabuf_set *b, int buf_fd, enum dmabuf_source src,
+		     unsigned int n, size_t size, int prot, const char **what)
+{
+	int ret;
+
+	b->n = 0;
+	b->size = size;
+	if (!n || n > DMABUF_SET_MAX || !size) {
+		*what = "DMABUF set size";
+		return -EINVAL;
+	}
+	while (b->n < n) {
+		enum dmabuf_source from = src != DMABUF_ALTERNATE ? src :
+					  b->n % 2 ? DMABUF_UDMABUF : DMABUF_HEAP;
+		unsigned int i = b->n;
+
+		ret = dmabuf_alloc(from, size);
+		if (ret < 0) {
+			*what = dmabuf_source_name(from);
+			return ret;
+		}
+		b->fd[i] = ret;
+		b->map[i] = NULL;
+		b->n++;
+		if (prot) {
+			b->map[i] = mmap(NULL, size, prot, MAP_SHARED, b->fd[i], 0);
+			if (b->map[i] == MAP_FAILED) {
+				*what = "mmap DMABUF";
+				return -errno;
+			}
+		}
+		if (buf_fd >= 0) {
+			ret = iio_dmabuf_attach(buf_fd, b->fd[i]);
+			if (ret) {
+				*what = "IIO_BUFFER_DMABUF_ATTACH_IOCTL";
+				return ret;
+			}
+		}
+	}
+	return 0;
 }
 
 int dmabuf_sync(int fd, uint64_t flags)
@@ -396,6 +477,19 @@ int dmabuf_fence_status_all(int fd)
 	return fence_status(fd, DMA_BUF_SYNC_WRITE);
 }
 
+int sync_file_wait(int sync_fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = sync_fd, .events = POLLIN };
+	int ret;
+
+	do
+		ret = poll(&p, 1, timeout_ms);
+	while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return -errno;
+	return ret ? sync_file_status(sync_fd) : -ETIMEDOUT;
+}
+
 void *sync_waiter_thread(void *arg)
 {
 	struct sync_waiter *w = arg;
@@ -422,6 +516,18 @@ int iio_dmabuf_enqueue(int buf_fd, int fd, uint64_t bytes, uint32_t flags)
 	return ioctl(buf_fd, IIO_BUFFER_DMABUF_ENQUEUE_IOCTL, &req) < 0 ? -errno : 0;
 }
 
+void counter_bytes_check(struct counter_bytes *c, const void *data, size_t bytes)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < bytes; i++, c->pos++) {
+		uint8_t want = (uint8_t)((c->pos / 8) >> (8 * (c->pos % 8)));
+
+		if (p[i] != want && !c->bad++)
+			c->first_bad = c->pos;
+	}
+}
+
 void counter_check(struct counter *c, const void *data, size_t bytes)
 {
 	const uint64_t *p = data;
@@ -439,91 +545,36 @@ void counter_check(struct counter *c, const void *data, size_t bytes)
 	c->scans += n;
 }
 
-struct stream_bufs {
-	int fd[STREAM_MAX_BUFS];
-	void *map[STREAM_MAX_BUFS];
-	unsigned int n;
-	size_t size;
-};
-
-static void stream_bufs_free(struct sim *s, struct stream_bufs *b)
-{
-	for (unsigned int i = 0; i < b->n; i++) {
-		if (b->map[i] != MAP_FAILED)
-			munmap(b->map[i], b->size);
-		iio_dmabuf_detach(s->buf_fd, b->fd[i]);
-		close(b->fd[i]);
-	}
-	b->n = 0;
-}
-
-static int stream_bufs_alloc_prot(struct sim *s, const struct stream_opts *o,
-				  struct stream_bufs *b, const char **what, int prot);
-
-static int stream_bufs_alloc(struct sim *s, const struct stream_opts *o,
-			     struct stream_bufs *b, const char **what)
-{
-	return stream_bufs_alloc_prot(s, o, b, what, PROT_READ);
-}
-
-static int stream_bufs_alloc_prot(struct sim *s, const struct stream_opts *o,
-				  struct stream_bufs *b, const char **what, int prot)
-{
-	int ret;
-
-	b->n = 0;
-	b->size = o->block;
-	if (!o->nbufs || o->nbufs > STREAM_MAX_BUFS || !o->block || o->block % 8) {
-		*what = "options";
-		return -EINVAL;
-	}
-	while (b->n < o->nbufs) {
-		ret = dmabuf_alloc(o->src, o->block);
-		if (ret < 0) {
-			*what = dmabuf_source_name(o->src);
-			return ret;
-		}
-		b->fd[b->n] = ret;
-		b->map[b->n] = mmap(NULL, o->block, prot, MAP_SHARED, ret, 0);
-		b->n++;
-		if (b->map[b->n - 1] == MAP_FAILED) {
-			*what = "mmap DMABUF";
-			return -errno;
-		}
-		ret = iio_dmabuf_attach(s->buf_fd, b->fd[b->n - 1]);
-		if (ret) {
-			*what = "IIO_BUFFER_DMABUF_ATTACH_IOCTL";
-			return ret;
-		}
-	}
-	return 0;
-}
-
 int sim_stream_dmabuf(struct sim *s, const struct stream_opts *o,
 		      struct stream_result *r)
 {
 	uint64_t blocks, queued = 0, done = 0;
-	struct stream_bufs b;
+	struct dmabuf_set b = { .n = 0 };
 	double t0;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	ret = stream_bufs_alloc(s, o, &b, &r->what);
+	if (o->block % 8) {
+		r->what = "options";
+		return -EINVAL;
+	}
+	ret = dmabuf_set_alloc(&b, s->buf_fd, o->src, o->nbufs, o->block, PROT_READ, &r->what);
 	if (ret)
 		goto out;
-	ret = sim_enable(s, true);
-	if (ret) {
-		r->what = "buffer0/enable";
-		goto out;
-	}
 	blocks = (o->bytes + o->block - 1) / o->block;
 	t0 = now_seconds();
+	/* queued before enable: the first one starts with scan 0 */
 	for (; queued < blocks && queued < b.n; queued++) {
 		ret = iio_dmabuf_enqueue(s->buf_fd, b.fd[queued], o->block, 0);
 		if (ret) {
-			r->what = "IIO_BUFFER_DMABUF_ENQUEUE_IOCTL";
+			r->what = "IIO_BUFFER_DMABUF_ENQUEUE_IOCTL (before enable)";
 			goto out_disable;
 		}
+	}
+	ret = sim_enable(s, true);
+	if (ret) {
+		r->what = "buffer0/enable";
+		goto out_disable;
 	}
 	for (; done < blocks; done++) {
 		unsigned int i = done % b.n;
@@ -551,9 +602,10 @@ int sim_stream_dmabuf(struct sim *s, const struct stream_opts *o,
 	}
 	r->seconds = now_seconds() - t0;
 out_disable:
-	sim_enable(s, false);
+	/* also completes what was queued before a failed enable */
+	sim_flush_queued(s);
 out:
-	stream_bufs_free(s, &b);
+	dmabuf_set_free(&b, s->buf_fd);
 	return ret;
 }
 
@@ -638,19 +690,20 @@ int sim_play_dmabuf(struct sim *s, const struct stream_opts *o,
 		    struct play_result *r)
 {
 	uint64_t blocks, done;
-	struct stream_bufs b;
+	struct dmabuf_set b = { .n = 0 };
+	bool enabled = false;
 	double t0;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	ret = stream_bufs_alloc_prot(s, o, &b, &r->what, PROT_READ | PROT_WRITE);
+	if (o->block % 4) {
+		r->what = "options";
+		return -EINVAL;
+	}
+	ret = dmabuf_set_alloc(&b, s->buf_fd, o->src, o->nbufs, o->block,
+			       PROT_READ | PROT_WRITE, &r->what);
 	if (ret)
 		goto out;
-	ret = sim_enable(s, true);
-	if (ret) {
-		r->what = "buffer0/enable";
-		goto out;
-	}
 	blocks = (o->bytes + o->block - 1) / o->block;
 	t0 = now_seconds();
 	for (done = 0; done < blocks; done++) {
@@ -673,6 +726,15 @@ int sim_play_dmabuf(struct sim *s, const struct stream_opts *o,
 			r->what = "SYNC END or IIO_BUFFER_DMABUF_ENQUEUE_IOCTL";
 			goto out_disable;
 		}
+		/* the first blocks are queued before enable: played from sample 0 */
+		if (!enabled && (done + 1 == b.n || done + 1 == blocks)) {
+			ret = sim_enable(s, true);
+			if (ret) {
+				r->what = "buffer0/enable";
+				goto out_disable;
+			}
+			enabled = true;
+		}
 	}
 	/* every block's fence: SYNC START WRITE waits until it was played */
 	for (unsigned int i = 0; i < b.n; i++) {
@@ -689,9 +751,9 @@ int sim_play_dmabuf(struct sim *s, const struct stream_opts *o,
 	ret = play_finish(s, r, t0);
 	goto out;
 out_disable:
-	sim_enable(s, false);
+	sim_flush_queued(s);
 out:
-	stream_bufs_free(s, &b);
+	dmabuf_set_free(&b, s->buf_fd);
 	return ret;
 }
 
@@ -749,6 +811,57 @@ out:
 		sim_enable(s, false);
 	free(buf);
 	return ret;
+}
+
+int sim_flush_queued(const struct sim *s)
+{
+	char dir[16];
+	int ret;
+
+	ret = sim_enable(s, true);
+	if (ret == -EINVAL && !sim_attr_read(s, "buffer0/direction", dir, sizeof(dir))) {
+		/* no channel enabled */
+		ret = sim_attr_write(s, strcmp(dir, "out") ? "buffer0/in_voltage0_en" :
+				     "buffer0/out_voltage0_en", "1");
+		if (!ret)
+			ret = sim_enable(s, true);
+	}
+	if (ret)
+		return ret;
+	return sim_enable(s, false);
+}
+
+static void alarm_nop(int sig)
+{
+	(void)sig;
+}
+
+int sim_alarm_ms(unsigned int ms)
+{
+	struct sigaction sa = { .sa_handler = alarm_nop };	/* no SA_RESTART */
+	struct itimerval it = {
+		.it_value = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 },
+	};
+
+	if (ms && sigaction(SIGALRM, &sa, NULL))
+		return -errno;
+	return setitimer(ITIMER_REAL, &it, NULL) ? -errno : 0;
+}
+
+long sim_io_alarm(int fd, bool out, void *buf, size_t n, unsigned int ms, double *secs)
+{
+	double t0 = now_seconds();
+	ssize_t ret;
+	int err;
+
+	err = sim_alarm_ms(ms);
+	if (err)
+		return err;
+	ret = out ? write(fd, buf, n) : read(fd, buf, n);
+	err = errno;
+	*secs = now_seconds() - t0;
+	sim_alarm_ms(0);
+	return ret < 0 ? -err : ret;
 }
 
 /* vm/run exports the module it loaded; else the one built in the tree */

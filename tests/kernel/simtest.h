@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define SIM_ADC_NAME	"sim-adc"
 #define SIM_DAC_NAME	"sim-dac"
@@ -67,13 +68,39 @@ struct dac_sum {
 void dac_sum_update(struct dac_sum *sum, const void *data, size_t bytes);
 /* Fill @bytes of 2-channel scans: scan k holds (uint32_t)(@seq + k). */
 void dac_pattern_fill(void *data, size_t bytes, uint64_t seq);
+/*
+ * Bytes [@offset, @offset + @bytes) of the dac_pattern_fill() stream from
+ * scan 0, for blocks that end in the middle of a scan.
+ */
+void dac_pattern_bytes(void *data, size_t bytes, uint64_t offset);
 /* The DAC's bytes and checksum since its last enable, from debugfs. */
 int sim_dac_played(const struct sim *s, struct dac_sum *sum);
 
-/* DMABUFs */
-enum dmabuf_source { DMABUF_HEAP, DMABUF_UDMABUF };
+/*
+ * DMABUFs: from the system dma-heap, from udmabuf, or (sets and streams
+ * only) alternately one and the other.
+ */
+enum dmabuf_source { DMABUF_HEAP, DMABUF_UDMABUF, DMABUF_ALTERNATE };
 int dmabuf_alloc(enum dmabuf_source src, size_t size);
 const char *dmabuf_source_name(enum dmabuf_source src);
+
+#define DMABUF_SET_MAX 64
+struct dmabuf_set {
+	int fd[DMABUF_SET_MAX];
+	void *map[DMABUF_SET_MAX];
+	unsigned int n;
+	size_t size;
+};
+/*
+ * @n DMABUFs of @size bytes from @src (DMABUF_ALTERNATE: heap, udmabuf,
+ * heap...), each mapped with @prot (0: not mapped) and attached to @buf_fd
+ * (< 0: not attached). On failure *@what names the step that failed; what was
+ * made so far is in @b for dmabuf_set_free().
+ */
+int dmabuf_set_alloc(struct dmabuf_set *b, int buf_fd, enum dmabuf_source src,
+		     unsigned int n, size_t size, int prot, const char **what);
+/* Unmap, DETACH from @buf_fd (if >= 0) and close every DMABUF of @b. */
+void dmabuf_set_free(struct dmabuf_set *b, int buf_fd);
 int dmabuf_sync(int fd, uint64_t flags);
 /*
  * The fences a CPU reader waits for, as a sync_file (DMA_BUF_IOCTL_EXPORT_
@@ -91,6 +118,8 @@ int dmabuf_fence_status(int fd);
  */
 int dmabuf_export_fence_all(int fd);
 int dmabuf_fence_status_all(int fd);
+/* Wait (poll) at most @timeout_ms for @sync_fd: its status, or -ETIMEDOUT. */
+int sync_file_wait(int sync_fd, int timeout_ms);
 
 /*
  * Body of a thread blocked in DMA_BUF_IOCTL_SYNC START | @flags on @fd: set
@@ -118,13 +147,51 @@ struct counter {
 	uint64_t mismatches;	/* scans that went backwards */
 };
 void counter_check(struct counter *c, const void *data, size_t bytes);
+/*
+ * The same counter as a byte stream, for blocks whose size is not a multiple
+ * of the scan: byte k of the capture is byte k % 8 of the little-endian scan
+ * k / 8. @pos is the stream offset of the next byte; @first_bad is valid when
+ * @bad (bytes that differ) is not 0.
+ */
+struct counter_bytes {
+	uint64_t pos;
+	uint64_t bad;
+	uint64_t first_bad;
+};
+void counter_bytes_check(struct counter_bytes *c, const void *data, size_t bytes);
 /* Value of channel @chan of the scan with sequence number @seq. */
 static inline uint16_t counter_sample(uint64_t seq, unsigned int chan)
 {
 	return (uint16_t)(seq >> (16 * chan));
 }
 
-/* Streams: the typical workflows, measured. */
+/*
+ * Blocks enqueued while the buffer is disabled stay QUEUED until the next
+ * enable, holding their attachment (and so the module) even after every fd
+ * was closed. Enable and disable @s's buffer so that they complete (disable
+ * aborts them: -EINTR); if no channel is enabled, channel 0 is enabled first.
+ */
+int sim_flush_queued(const struct sim *s);
+
+/*
+ * Interrupt a blocking call of this process after @ms milliseconds: one
+ * SIGALRM, handled by a function that does nothing and without SA_RESTART,
+ * so the call fails with EINTR. 0 disarms it.
+ */
+int sim_alarm_ms(unsigned int ms);
+/*
+ * read() (@out false) or write() of @n bytes on @fd with such a SIGALRM due
+ * after @ms milliseconds (then disarmed): the result, -errno on failure, and
+ * in *@secs how long the call took. A call that must sleep returns -EINTR
+ * after about @ms.
+ */
+long sim_io_alarm(int fd, bool out, void *buf, size_t n, unsigned int ms, double *secs);
+
+/*
+ * Streams: the typical workflows, measured. The DMABUF ones enqueue their
+ * first blocks before they enable the buffer (mainline's order: the first
+ * block starts with scan 0 whatever the rate), then keep them in rotation.
+ */
 struct stream_opts {
 	enum dmabuf_source src;
 	unsigned int nbufs;	/* DMABUFs in rotation */
