@@ -3,9 +3,11 @@
  * The output workflow on sim-dac: fill DMABUFs with a known pattern,
  * enqueue, SYNC START (WRITE) waits until the DAC played a block before it
  * is refilled; the DAC's byte count and checksum (debugfs) match exactly
- * what was sent. 1 GiB through system-heap DMABUFs, and through write().
- * Also the DAC's attributes, one DMABUF enqueued several times at once (each
- * a separate transfer, in order), and the underruns counter.
+ * what was sent. 1 GiB through system-heap DMABUFs (the first blocks queued
+ * before enable), and through write(). Also the DAC's attributes, one DMABUF
+ * enqueued again while it plays (EBUSY: one transfer per DMABUF at a time),
+ * write() in DMABUF use (never room: EAGAIN, or sleeps), and the underruns
+ * counter.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -147,17 +149,18 @@ static void test_attributes(void **state)
 }
 
 /*
- * One DMABUF enqueued three times without waiting (the core does not wait
- * for an output buffer's own earlier fence): three transfers, played in
- * order, each completing once; the last fence in the DMABUF is the last one
- * to signal.
+ * One DMABUF enqueued again while it plays: the core does not wait for an
+ * output buffer's own read fence, and the block is ACTIVE: EBUSY at once,
+ * twice. The first transfer plays once and completes once (its sync_file,
+ * exported before, says so); once done, the DMABUF is enqueued again.
  */
-static void test_same_dmabuf_fifo(void **state)
+static void test_same_dmabuf_busy(void **state)
 {
 	struct sim *s = *state;
 	const size_t size = 4000 * SCAN, len[3] = { size, size / 2, size / 4 };
 	struct dac_sum sum = { 0 }, played;
-	int fd, sync_fd[3];
+	int fd, sync_fd;
+	double t0;
 	void *map;
 
 	assert_int_equal(sim_attr_write(s, "sampling_frequency", "10000"), 0);
@@ -168,34 +171,75 @@ static void test_same_dmabuf_fifo(void **state)
 	dac_pattern_fill(map, size, 7);
 	assert_int_equal(iio_dmabuf_attach(s->buf_fd, fd), 0);
 	assert_int_equal(sim_enable(s, true), 0);
-	for (int i = 0; i < 3; i++) {
-		assert_int_equal(iio_dmabuf_enqueue(s->buf_fd, fd, len[i], 0), 0);
-		dac_sum_update(&sum, map, len[i]);
-		sync_fd[i] = dmabuf_export_fence_all(fd);
-		assert_true(sync_fd[i] >= 0);
-		assert_int_equal(sync_file_status(sync_fd[i]), 0);
-	}
-	/* 0.4 s + 0.2 s + 0.1 s at 10000 scans/s: the first is done first */
-	{
-		struct pollfd p = { .fd = sync_fd[0], .events = POLLIN };
-
-		assert_int_equal(poll(&p, 1, 5000), 1);
-		assert_int_equal(sync_file_status(sync_fd[0]), 1);
-		assert_int_equal(sync_file_status(sync_fd[2]), 0);
-	}
-	assert_int_equal(dmabuf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE), 0);
-	for (int i = 0; i < 3; i++) {
-		assert_int_equal(sync_file_status(sync_fd[i]), 1);
-		close(sync_fd[i]);
-	}
-	assert_int_equal(dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE), 0);
-	assert_int_equal(sim_debugfs_wait(s, "bytes", len[0] + len[1] + len[2], 1000), 0);
+	assert_int_equal(iio_dmabuf_enqueue(s->buf_fd, fd, len[0], 0), 0);
+	dac_sum_update(&sum, map, len[0]);
+	sync_fd = dmabuf_export_fence_all(fd);
+	assert_true(sync_fd >= 0);
+	/* 0.4 s at 10000 scans/s: refused at once, twice */
+	t0 = now_seconds();
+	assert_int_equal(iio_dmabuf_enqueue(s->buf_fd, fd, len[1], 0), -EBUSY);
+	assert_int_equal(iio_dmabuf_enqueue(s->buf_fd, fd, len[2], 0), -EBUSY);
+	assert_true(now_seconds() - t0 < 0.2);
+	assert_int_equal(sync_file_status(sync_fd), 0);
+	assert_int_equal(sync_file_wait(sync_fd, 5000), 1);
+	close(sync_fd);
+	assert_int_equal(sim_debugfs_wait(s, "bytes", len[0], 1000), 0);
+	usleep(100000);
+	assert_int_equal(sim_dac_played(s, &played), 0);
+	assert_int_equal(played.bytes, len[0]);
+	assert_int_equal(played.b, sum.b);
+	/* done: accepted again */
+	assert_int_equal(iio_dmabuf_enqueue(s->buf_fd, fd, len[2], 0), 0);
+	dac_sum_update(&sum, map, len[2]);
+	assert_int_equal(sim_debugfs_wait(s, "bytes", len[0] + len[2], 5000), 0);
 	assert_int_equal(sim_enable(s, false), 0);
 	assert_int_equal(sim_dac_played(s, &played), 0);
 	assert_int_equal(played.b, sum.b);
 	assert_int_equal(iio_dmabuf_detach(s->buf_fd, fd), 0);
 	munmap(map, size);
 	close(fd);
+}
+
+/*
+ * write() in DMABUF use (a DMABUF attached, or enabled in DMABUF mode):
+ * never room, as mainline's DMA buffer: EAGAIN with O_NONBLOCK, a blocking
+ * one sleeps (a signal ends it); poll() reports no POLLOUT. Once detached
+ * and disabled, write() stores again.
+ */
+static void test_write_while_attached(void **state)
+{
+	struct sim *s = *state;
+	struct pollfd p = { .fd = s->buf_fd, .events = POLLOUT };
+	char buf[16 * SCAN] = { 0 };
+	int fd, fl = fcntl(s->buf_fd, F_GETFL);
+	double secs;
+
+	/* the core sets the scan size at enable: write() needs one first */
+	assert_int_equal(sim_enable(s, true), 0);
+	assert_int_equal(sim_enable(s, false), 0);
+	fd = dmabuf_alloc(DMABUF_HEAP, 4096);
+	assert_true(fd >= 0);
+	assert_int_equal(iio_dmabuf_attach(s->buf_fd, fd), 0);
+	for (int enabled = 0; enabled < 2; enabled++) {
+		assert_int_equal(sim_enable(s, enabled), 0);
+		assert_int_equal(poll(&p, 1, enabled ? 300 : 0), 0);
+		assert_int_equal(fcntl(s->buf_fd, F_SETFL, fl | O_NONBLOCK), 0);
+		assert_int_equal(write(s->buf_fd, buf, sizeof(buf)), -1);
+		assert_int_equal(errno, EAGAIN);
+		assert_int_equal(fcntl(s->buf_fd, F_SETFL, fl), 0);
+		assert_int_equal(sim_io_alarm(s->buf_fd, true, buf, sizeof(buf), 300, &secs),
+				 -EINTR);
+		assert_true(secs >= 0.25);
+	}
+	assert_int_equal(sim_enable(s, false), 0);
+	assert_int_equal(iio_dmabuf_detach(s->buf_fd, fd), 0);
+	close(fd);
+	assert_int_equal(poll(&p, 1, 1000), 1);
+	assert_int_equal(write(s->buf_fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	/* played at enable (and gone for the next test) */
+	assert_int_equal(sim_enable(s, true), 0);
+	assert_int_equal(sim_debugfs_wait(s, "bytes", sizeof(buf), 5000), 0);
+	assert_int_equal(sim_enable(s, false), 0);
 }
 
 /*
@@ -258,7 +302,8 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup_unthrottled, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_attributes),
-		T(test_same_dmabuf_fifo),
+		T(test_same_dmabuf_busy),
+		T(test_write_while_attached),
 		T(test_write_partial_scan),
 		T(test_underruns_slow_producer),
 		T(test_heap_1gib),

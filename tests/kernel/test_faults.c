@@ -5,8 +5,8 @@
  * Userspace sees an injected error only through an exported sync_file, for
  * exactly the affected blocks; later blocks succeed and the failed ones are
  * not played. A stalled engine makes a bounded poll() time out, then
- * completes once released, and is still cancelled by disable and by device
- * teardown; afterwards nothing is left attached and the module unloads.
+ * completes once released, and is still aborted (-EINTR) by disable and by
+ * device teardown; afterwards nothing is left attached and the module unloads.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -84,15 +84,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int wait_sync_file(int sync_fd, int timeout_ms)
-{
-	struct pollfd p = { .fd = sync_fd, .events = POLLIN };
-
-	if (poll(&p, 1, timeout_ms) != 1)
-		return -ETIMEDOUT;
-	return sync_file_status(sync_fd);
-}
-
 /* Enqueue every block on the DAC, exporting each fence while pending. */
 static void enqueue_all(struct fixture *f, int *sync_fd)
 {
@@ -120,7 +111,7 @@ static void test_fail_eio(void **state)
 	assert_int_equal(sim_debugfs_write(&f->s, "buffer0/fail_count", "2"), 0);
 	assert_int_equal(sim_debugfs_write(&f->s, "buffer0/stall", "0"), 0);
 	for (int i = 0; i < NBUF; i++) {
-		int st = wait_sync_file(sync_fd[i], 5000);
+		int st = sync_file_wait(sync_fd[i], 5000);
 
 		assert_int_equal(st, i < 2 ? -EIO : 1);
 		close(sync_fd[i]);
@@ -162,10 +153,10 @@ static void test_fail_adc_errno(void **state)
 		sync_fd[i] = dmabuf_export_fence(f->fd[i]);
 		assert_true(sync_fd[i] >= 0);
 	}
-	assert_int_equal(wait_sync_file(sync_fd[0], 5000), 1);
+	assert_int_equal(sync_file_wait(sync_fd[0], 5000), 1);
 	assert_int_equal(sim_debugfs_write(adc, "buffer0/fail_count", "2"), 0);
 	for (int i = 0; i < NBUF; i++) {
-		assert_int_equal(wait_sync_file(sync_fd[i], 5000), i == 2 || i == 3 ? -ETIMEDOUT : 1);
+		assert_int_equal(sync_file_wait(sync_fd[i], 5000), i == 2 || i == 3 ? -ETIMEDOUT : 1);
 		close(sync_fd[i]);
 		if (i == 0)	/* scans fell due before the first ENQUEUE */
 			c.expect = ((const uint64_t *)f->map[0])[0];
@@ -195,18 +186,18 @@ static void test_delay(void **state)
 	assert_int_equal(sim_enable(&f->s, true), 0);
 	t0 = now_seconds();
 	enqueue_all(f, sync_fd);
-	assert_int_equal(wait_sync_file(sync_fd[0], 200), -ETIMEDOUT);
-	assert_int_equal(wait_sync_file(sync_fd[0], 5000), 1);
+	assert_int_equal(sync_file_wait(sync_fd[0], 200), -ETIMEDOUT);
+	assert_int_equal(sync_file_wait(sync_fd[0], 5000), 1);
 	t = now_seconds() - t0;
 	printf("# first completion after %.3f s\n", t);
 	assert_true(t >= 0.3);
 	/* all were played long ago (unthrottled); they complete close together */
 	assert_int_equal(sim_debugfs_wait(&f->s, "bytes", NBUF * f->size, 100), 0);
 	for (int i = 1; i < NBUF; i++)
-		assert_int_equal(wait_sync_file(sync_fd[i], 1000), 1);
+		assert_int_equal(sync_file_wait(sync_fd[i], 1000), 1);
 	for (int i = 0; i < NBUF; i++)
 		close(sync_fd[i]);
-	/* delayed completions are not cancelled: disable completes them with 0 */
+	/* delayed completions are not aborted: disable completes them with 0 */
 	assert_int_equal(sim_debugfs_write(&f->s, "buffer0/delay_ms", "10000"), 0);
 	assert_int_equal(iio_dmabuf_enqueue(f->s.buf_fd, f->fd[0], f->size, 0), 0);
 	sync_fd[0] = dmabuf_export_fence_all(f->fd[0]);
@@ -232,7 +223,7 @@ static void test_fail_delayed(void **state)
 	assert_int_equal(iio_dmabuf_enqueue(f->s.buf_fd, f->fd[0], f->size, 0), 0);
 	sync_fd = dmabuf_export_fence_all(f->fd[0]);
 	assert_true(sync_fd >= 0);
-	assert_int_equal(wait_sync_file(sync_fd, 3000), -EIO);
+	assert_int_equal(sync_file_wait(sync_fd, 3000), -EIO);
 	t = now_seconds() - t0;
 	assert_true(t >= 0.2 && t < 2.0);
 	close(sync_fd);
@@ -265,7 +256,7 @@ static void test_stall_release(void **state)
 	assert_int_equal(sim_debugfs_wait(&f->s, "bytes", f->size, 1000), 0);
 }
 
-/* A stalled engine is cancelled by disable, at once. */
+/* A stalled engine's blocks are aborted by disable (-EINTR), at once. */
 static void test_stall_disable(void **state)
 {
 	struct fixture *f = *state;
@@ -278,7 +269,7 @@ static void test_stall_disable(void **state)
 	t0 = now_seconds();
 	assert_int_equal(sim_enable(&f->s, false), 0);
 	for (int i = 0; i < NBUF; i++) {
-		assert_int_equal(wait_sync_file(sync_fd[i], 1000), -ECANCELED);
+		assert_int_equal(sync_file_wait(sync_fd[i], 1000), -EINTR);
 		close(sync_fd[i]);
 	}
 	assert_true(now_seconds() - t0 < 1.0);
@@ -292,7 +283,8 @@ static void test_stall_disable(void **state)
 
 /*
  * Teardown with stalled transfers of a closed buffer fd: unbinding the
- * device cancels them, the attachments go, the module unloads and loads.
+ * device aborts them (-EINTR: the buffer was enabled), the attachments go,
+ * the module unloads and loads.
  */
 static void test_stall_teardown_rmmod(void **state)
 {
@@ -302,13 +294,13 @@ static void test_stall_teardown_rmmod(void **state)
 	assert_int_equal(sim_debugfs_write(&f->s, "buffer0/stall", "1"), 0);
 	assert_int_equal(sim_enable(&f->s, true), 0);
 	enqueue_all(f, sync_fd);
-	sim_teardown(&f->s);	/* closes the fds: disables, cancels */
+	sim_teardown(&f->s);	/* disables (aborts), closes the fds */
 	for (int i = 0; i < NBUF; i++) {
-		assert_int_equal(wait_sync_file(sync_fd[i], 1000), -ECANCELED);
+		assert_int_equal(sync_file_wait(sync_fd[i], 1000), -EINTR);
 		close(sync_fd[i]);
 	}
 
-	/* again, enabled with the fds closed: only the teardown cancels */
+	/* again, enabled with the fds closed: only the teardown aborts */
 	assert_int_equal(sim_setup_dac(&f->s, SIM_DAC_NAME, SIM_DAC_CHANNELS, SIM_UNTHROTTLED), 0);
 	for (int i = 0; i < NBUF; i++)
 		assert_int_equal(iio_dmabuf_attach(f->s.buf_fd, f->fd[i]), 0);
@@ -328,7 +320,7 @@ static void test_stall_teardown_rmmod(void **state)
 	assert_int_equal(write(fd, "iio-sim", 7), 7);
 	close(fd);
 	for (int i = 0; i < NBUF; i++) {
-		assert_int_equal(wait_sync_file(sync_fd[i], 1000), -ECANCELED);
+		assert_int_equal(sync_file_wait(sync_fd[i], 1000), -EINTR);
 		close(sync_fd[i]);
 	}
 	/* attachments are released on a workqueue */

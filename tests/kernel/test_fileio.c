@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * read() on buffer0's fd (fileio mode) and how it coexists with DMABUF:
- * read() fails with EBUSY while a DMABUF is attached, ATTACH fails with EBUSY
- * while the buffer is enabled in fileio mode.
+ * read() on buffer0's fd (fileio mode) and how it coexists with DMABUF: while
+ * a DMABUF is attached (or the buffer is enabled in DMABUF mode) there is never
+ * data for read(): O_NONBLOCK read() fails with EBUSY, a blocking one sleeps,
+ * poll() reports nothing and data_available is 0, as mainline's DMA buffer
+ * answers; ATTACH fails with EBUSY while the buffer is enabled in fileio mode.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -149,32 +151,56 @@ static void test_read_drains_after_disable(void **state)
 	assert_int_equal(fcntl(s->buf_fd, F_SETFL, fl), 0);
 }
 
-/* read() is refused while a DMABUF is attached; poll() does not block. */
-static void test_read_refused_while_attached(void **state)
+/* A blocking read() that must sleep: interrupted by a signal after 300 ms. */
+static void expect_read_sleeps(struct sim *s, void *v, size_t n)
+{
+	double secs;
+
+	assert_int_equal(sim_io_alarm(s->buf_fd, false, v, n, 300, &secs), -EINTR);
+	assert_true(secs >= 0.25);
+}
+
+/*
+ * In DMABUF use there is no data for read(): O_NONBLOCK read() is EBUSY, a
+ * blocking one sleeps, poll() reports nothing, data_available is 0.
+ */
+static void test_read_while_attached(void **state)
 {
 	struct sim *s = *state;
 	struct pollfd p = { .fd = s->buf_fd, .events = POLLIN };
-	uint64_t v[16], len, avail;
-	int fd;
+	uint64_t v[16], avail;
+	int fd, fl = fcntl(s->buf_fd, F_GETFL);
 
+	/* an enable sets the scan size: without one, read() returns 0 */
+	assert_int_equal(sim_enable(s, true), 0);
+	assert_int_equal(sim_enable(s, false), 0);
 	fd = dmabuf_alloc(DMABUF_HEAP, 4096);
 	assert_true(fd >= 0);
 	assert_int_equal(iio_dmabuf_attach(s->buf_fd, fd), 0);
-	assert_int_equal(read_errno(s->buf_fd, v, sizeof(v)), -EBUSY);
-	assert_int_equal(sim_enable(s, true), 0);
-	assert_int_equal(poll(&p, 1, 1000), 1);
-	assert_int_equal(read_errno(s->buf_fd, v, sizeof(v)), -EBUSY);
-	/* data_available reports the buffer length in DMABUF use */
-	assert_int_equal(sim_attr_u64(s, "buffer0/length", &len), 0);
+	/* attached, disabled */
+	assert_int_equal(poll(&p, 1, 0), 0);
 	assert_int_equal(sim_attr_u64(s, "buffer0/data_available", &avail), 0);
-	assert_int_equal(avail, len);
-	/* detached while enabled in DMABUF mode: still refused until disable */
+	assert_int_equal(avail, 0);
+	expect_read_sleeps(s, v, sizeof(v));
+	assert_int_equal(fcntl(s->buf_fd, F_SETFL, fl | O_NONBLOCK), 0);
+	assert_int_equal(read_errno(s->buf_fd, v, sizeof(v)), -EBUSY);
+	/* enabled in DMABUF mode: 1000 scans/s fall due, none for read() */
+	assert_int_equal(sim_enable(s, true), 0);
+	assert_int_equal(poll(&p, 1, 300), 0);
+	assert_int_equal(read_errno(s->buf_fd, v, sizeof(v)), -EBUSY);
+	assert_int_equal(sim_attr_u64(s, "buffer0/data_available", &avail), 0);
+	assert_int_equal(avail, 0);
+	/* detached while enabled in DMABUF mode: still DMABUF use until disable */
 	assert_int_equal(iio_dmabuf_detach(s->buf_fd, fd), 0);
 	assert_int_equal(read_errno(s->buf_fd, v, sizeof(v)), -EBUSY);
+	assert_int_equal(poll(&p, 1, 0), 0);
+	assert_int_equal(fcntl(s->buf_fd, F_SETFL, fl), 0);
+	expect_read_sleeps(s, v, sizeof(v));
 	assert_int_equal(sim_enable(s, false), 0);
 	close(fd);
 	/* fileio again */
 	assert_int_equal(sim_enable(s, true), 0);
+	assert_int_equal(poll(&p, 1, 2000), 1);
 	assert_true(read_errno(s->buf_fd, v, sizeof(v)) > 0);
 }
 
@@ -223,7 +249,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_one_channel, setup_unthrottled, teardown),
 		cmocka_unit_test_setup_teardown(test_read_nonblock, setup_slow, teardown),
 		cmocka_unit_test_setup_teardown(test_read_drains_after_disable, setup_slow, teardown),
-		cmocka_unit_test_setup_teardown(test_read_refused_while_attached, setup_slow, teardown),
+		cmocka_unit_test_setup_teardown(test_read_while_attached, setup_slow, teardown),
 		cmocka_unit_test_setup_teardown(test_read_overruns, setup_slow, teardown),
 	};
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Lifetime: closing the buffer fd, detaching, disabling with transfers
- * queued; reattaching after reopen; rmmod while attached or while a buffer fd
- * is open; unbinding the device (teardown: -ENODEV); the dmabuf=0 module
- * parameter; and drops under a slow consumer that equal the overruns count.
+ * queued (aborted: -EINTR); reattaching after reopen; rmmod while attached or
+ * while a buffer fd is open; unbinding the device (ATTACH/ENQUEUE: ENODEV);
+ * the dmabuf=0 module parameter; and drops under a slow consumer that equal
+ * the overruns count. (Blocks queued before enable: test_mainline.)
  * Every accepted transfer must complete and every attachment be released:
  * the module's reference count (one per attachment) comes back.
  */
@@ -160,7 +161,7 @@ static void test_close_in_flight(void **state)
 	assert_int_equal(wait_refcnt(f->refcnt), f->refcnt);
 }
 
-/* Close the buffer fd with blocks queued, then disable: cancelled. */
+/* Close the buffer fd with blocks active, then disable: aborted (-EINTR). */
 static void test_close_then_disable(void **state)
 {
 	struct fixture *f = *state;
@@ -173,7 +174,7 @@ static void test_close_then_disable(void **state)
 	assert_int_equal(module_refcnt(), f->refcnt + NBUF);
 	assert_int_equal(sim_enable(&f->s, false), 0);
 	/* the first may have completed before the disable */
-	expect_fences(sync_fd + 1, NBUF - 1, -ECANCELED, 1000);
+	expect_fences(sync_fd + 1, NBUF - 1, -EINTR, 1000);
 	close(sync_fd[0]);
 	assert_int_equal(wait_refcnt(f->refcnt), f->refcnt);
 }
@@ -195,11 +196,11 @@ static void test_detach_queued(void **state)
 	expect_fences(sync_fd, 1, 1, 5000);
 	assert_int_equal(wait_refcnt(f->refcnt + NBUF - 1), f->refcnt + NBUF - 1);
 	assert_int_equal(sim_enable(&f->s, false), 0);
-	expect_fences(sync_fd + 1, NBUF - 1, -ECANCELED, 1000);
+	expect_fences(sync_fd + 1, NBUF - 1, -EINTR, 1000);
 	assert_int_equal(wait_refcnt(f->refcnt), f->refcnt);
 }
 
-/* Disable with blocks queued: every one is cancelled at once. */
+/* Disable with blocks active: every one is aborted (-EINTR) at once. */
 static void test_disable_queued(void **state)
 {
 	struct fixture *f = *state;
@@ -211,7 +212,7 @@ static void test_disable_queued(void **state)
 	enqueue_all(f, sync_fd);
 	t0 = now_seconds();
 	assert_int_equal(sim_enable(&f->s, false), 0);
-	expect_fences(sync_fd, NBUF, -ECANCELED, 1000);
+	expect_fences(sync_fd, NBUF, -EINTR, 1000);
 	assert_true(now_seconds() - t0 < 0.9);
 	/* still attached, and usable after enable */
 	assert_int_equal(module_refcnt(), f->refcnt + NBUF);
@@ -325,7 +326,10 @@ static void test_rmmod(void **state)
 	stream_blocks(f, NBUF);
 }
 
-/* Unbind the driver: teardown cancels transfers; ATTACH/ENQUEUE: ENODEV. */
+/*
+ * Unbind the driver: teardown disables, which aborts the active transfers
+ * (-EINTR); ATTACH/ENQUEUE: ENODEV.
+ */
 static void test_unbind(void **state)
 {
 	struct fixture *f = *state;
@@ -346,8 +350,8 @@ static void test_unbind(void **state)
 	close(fd);
 	assert_int_equal(sim_find(&f->s, SIM_ADC_NAME), -ENOENT);
 
-	expect_fences(sync_fd, 1, -ECANCELED, 1000);
-	expect_fences(sync_fd + 1, NBUF - 2, -ECANCELED, 1000);
+	expect_fences(sync_fd, 1, -EINTR, 1000);
+	expect_fences(sync_fd + 1, NBUF - 2, -EINTR, 1000);
 	assert_int_equal(iio_dmabuf_attach(f->s.buf_fd, f->fd[NBUF - 1]), -ENODEV);
 	assert_int_equal(iio_dmabuf_enqueue(f->s.buf_fd, f->fd[0], SCAN, 0), -ENODEV);
 	assert_int_equal(iio_dmabuf_detach(f->s.buf_fd, f->fd[0]), 0);
@@ -365,7 +369,8 @@ static void test_unbind(void **state)
 
 /*
  * A throttled capture with a slow consumer: the scans missing from what was
- * captured are exactly the overruns count.
+ * captured (from scan 0 at enable, before the first block too) are exactly
+ * the overruns count.
  */
 static void test_overruns_equal_gaps(void **state)
 {
@@ -381,6 +386,9 @@ static void test_overruns_equal_gaps(void **state)
 		assert_int_equal(iio_dmabuf_enqueue(f->s.buf_fd, f->fd[0], small, 0), 0);
 		assert_int_equal(dmabuf_sync(f->fd[0], DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ), 0);
 		counter_check(&c, f->map[0], small);
+		/* the clock started at enable: the first 100 ms were dropped */
+		if (i == 0)
+			assert_true(((const uint64_t *)f->map[0])[0] >= RATE / 20);
 		assert_int_equal(dmabuf_sync(f->fd[0], DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ), 0);
 	}
 	/* back to back: no drop between the last small block and the next */
@@ -397,7 +405,7 @@ static void test_overruns_equal_gaps(void **state)
 	       (unsigned long long)c.scans, (unsigned long long)c.gaps,
 	       (unsigned long long)overruns);
 	assert_int_equal(c.mismatches, 0);
-	assert_true(c.gaps >= 300);
+	assert_true(c.gaps >= 400);
 	assert_int_equal(c.gaps, overruns);
 }
 
@@ -416,6 +424,11 @@ static void *enqueue_racer(void *arg)
 		int fd = f->fd[n % NBUF];
 		int ret = iio_dmabuf_enqueue(f->s.buf_fd, fd, SCAN * (1 + n % 64), 0);
 
+		/*
+		 * Accepted enabled or disabled (QUEUED); EBUSY (O_NONBLOCK): the
+		 * block's previous transfer is pending (QUEUED or ACTIVE: the
+		 * core's fence wait comes first on an input buffer).
+		 */
 		if (ret == 0)
 			r->accepted++;
 		else if (ret == -EBUSY)
@@ -452,6 +465,8 @@ static void test_enable_race(void **state)
 	}
 	printf("# %lu transfers accepted, %lu refused\n", r.accepted, r.refused);
 	assert_true(r.accepted > 0);
+	/* what was enqueued after the last disable waits for an enable */
+	assert_int_equal(sim_flush_queued(&f->s), 0);
 	/* nothing left pending, the DMABUFs are idle */
 	for (int i = 0; i < NBUF; i++)
 		assert_int_equal(dmabuf_fence_status(f->fd[i]), 1);

@@ -10,7 +10,7 @@
  *   (EPERM) until attached again;
  * - the DMABUF fd closed while attached to both and queued on both: the
  *   attachments keep it alive, the transfers complete, the buffer fds'
- *   close releases everything; disable cancels what is still queued.
+ *   close releases everything; disable aborts what is still queued (-EINTR).
  * The ADC captures channels 0 and 1, so each 4-byte scan is its sequence
  * number, the pattern the DAC checksum is computed against.
  */
@@ -267,7 +267,7 @@ static void test_close_while_queued_on_both(void **state)
 
 /*
  * The DMABUF fd closed with a transfer pending on each device in turn (the
- * other one still attached): disable cancels it (-ECANCELED); everything is
+ * other one still attached): disable aborts it (-EINTR); everything is
  * released when the buffer fds are closed.
  */
 static void test_close_then_disable(void **state)
@@ -286,7 +286,7 @@ static void test_close_then_disable(void **state)
 	assert_int_equal(sync_file_status(sync_adc), 0);
 	/* cancel the fill first, or the DAC's ENQUEUE would wait for it */
 	assert_int_equal(sim_enable(&f->adc, false), 0);
-	assert_int_equal(sync_file_status(sync_adc), -ECANCELED);
+	assert_int_equal(sync_file_status(sync_adc), -EINTR);
 	close(sync_adc);
 	assert_int_equal(iio_dmabuf_enqueue(f->dac.buf_fd, f->dfd, SIZE, 0), 0);
 	sync_dac = dmabuf_export_fence_all(f->dfd);
@@ -300,7 +300,7 @@ static void test_close_then_disable(void **state)
 	expect_attachments(&f->adc, 1);
 	expect_attachments(&f->dac, 1);
 	assert_int_equal(sim_enable(&f->dac, false), 0);
-	assert_int_equal(sync_file_status(sync_dac), -ECANCELED);
+	assert_int_equal(sync_file_status(sync_dac), -EINTR);
 	close(sync_dac);
 	assert_int_equal(sim_debugfs_u64(&f->dac, "bytes", &bytes), 0);
 	assert_true(bytes < SIZE);

@@ -74,9 +74,10 @@ static void child_dmabufs(struct sim *s, int *fd, void **map, int n, int prot)
 }
 
 /*
- * sim-adc at 1000 scans/s, three 1 s blocks queued; SYNC START on the first
- * (held); then blocked until the third is done (at 3 s), in ENQUEUE of it
- * (the core waits for its fence) or in SYNC START.
+ * sim-adc at 1000 scans/s, three 1 s blocks queued before enable (the first
+ * starts with scan 0); SYNC START on the first (held); then blocked until the
+ * third is done (at 3 s), in ENQUEUE of it (the core waits for its fence) or
+ * in SYNC START.
  */
 static void child_adc_dmabuf(int rfd, bool in_enqueue)
 {
@@ -86,9 +87,9 @@ static void child_adc_dmabuf(int rfd, bool in_enqueue)
 
 	CHECK(sim_setup(&s, SIM_ADC_NAME, SIM_ALL_CHANNELS, 1000), "setup");
 	child_dmabufs(&s, fd, map, NBUF, PROT_READ);
-	CHECK(sim_enable(&s, true), "enable");
 	for (int i = 0; i < NBUF; i++)
 		CHECK(iio_dmabuf_enqueue(s.buf_fd, fd[i], SIZE, 0), "enqueue");
+	CHECK(sim_enable(&s, true), "enable");
 	CHECK(dmabuf_sync(fd[0], DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ), "SYNC START");
 	if (*(volatile uint64_t *)map[0] != 0)
 		die("first scan", EINVAL);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Completion as userspace sees it: DMA_BUF_IOCTL_SYNC START waits for the
- * block, poll() on the DMABUF fd reports completion, a cancelled transfer's
- * error reaches an exported sync_file, and nothing blocked stays blocked when
- * the buffer is disabled. Also poll() on the buffer fd with a watermark.
+ * block, poll() on the DMABUF fd reports completion, an aborted transfer's
+ * error (-EINTR) reaches an exported sync_file, and nothing blocked stays
+ * blocked when the buffer is disabled. The sample clock starts at enable: a
+ * block queued before enable starts with scan 0, one queued after it misses
+ * the scans due meanwhile. Also poll() on the buffer fd with a watermark.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -94,28 +96,63 @@ static void test_sync_start_waits(void **state)
 }
 
 /*
- * The sample clock of DMABUF capture starts with the first queued block:
- * however late it comes after enable, it begins with scan 0 and nothing was
- * dropped before it.
+ * The sample clock starts at enable, like a converter's: a block enqueued
+ * 300 ms after enable begins with about scan 300, the scans before it were
+ * dropped (overruns), and the block is contiguous.
  */
-static void test_clock_starts_with_first_block(void **state)
+static void test_clock_starts_at_enable(void **state)
 {
 	struct fixture *f = *state;
 	size_t bytes = RATE / 10 * SCAN;
 	struct counter c = { 0 };
-	uint64_t overruns;
+	uint64_t overruns, first;
 
 	assert_int_equal(sim_enable(&f->s, true), 0);
 	usleep(300 * 1000);	/* 300 scans fall due, none queued for */
 	assert_int_equal(iio_dmabuf_enqueue(f->s.buf_fd, f->fd, bytes, 0), 0);
 	assert_int_equal(dmabuf_sync(f->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ), 0);
+	assert_int_equal(sim_attr_u64(&f->s, "buffer0/overruns", &overruns), 0);
+	first = ((const uint64_t *)f->map)[0];
+	c.expect = first;
+	counter_check(&c, f->map, bytes);
+	printf("# enqueued 300 ms after enable: first scan %llu, %llu overruns\n",
+	       (unsigned long long)first, (unsigned long long)overruns);
+	assert_true(first >= RATE / 4);
+	assert_int_equal(c.gaps, 0);
+	assert_int_equal(c.mismatches, 0);
+	/* dropped: the scans before the block (and those after it, so far) */
+	assert_true(overruns >= first);
+	assert_int_equal(dmabuf_sync(f->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ), 0);
+}
+
+/*
+ * A block enqueued before enable begins with scan 0, however long it waited
+ * (QUEUED), and nothing was dropped before it.
+ */
+static void test_queued_before_enable_starts_at_0(void **state)
+{
+	struct fixture *f = *state;
+	size_t bytes = RATE / 10 * SCAN;
+	struct counter c = { 0 };
+	uint64_t overruns;
+	int sync_fd;
+
+	assert_int_equal(iio_dmabuf_enqueue(f->s.buf_fd, f->fd, bytes, 0), 0);
+	sync_fd = dmabuf_export_fence(f->fd);
+	assert_true(sync_fd >= 0);
+	usleep(300 * 1000);
+	assert_int_equal(sync_file_status(sync_fd), 0);		/* waits for enable */
+	assert_int_equal(sim_enable(&f->s, true), 0);
+	assert_int_equal(sync_file_wait(sync_fd, 10000), 1);
+	close(sync_fd);
+	assert_int_equal(sim_attr_u64(&f->s, "buffer0/overruns", &overruns), 0);
+	assert_int_equal(dmabuf_sync(f->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ), 0);
 	counter_check(&c, f->map, bytes);
 	assert_int_equal(((const uint64_t *)f->map)[0], 0);
 	assert_int_equal(c.gaps, 0);
 	assert_int_equal(c.mismatches, 0);
-	/* the 300 scans before the block were not dropped (those after it are) */
-	assert_int_equal(sim_attr_u64(&f->s, "buffer0/overruns", &overruns), 0);
-	assert_true(overruns < 100);
+	/* only the scans after the block can have been dropped */
+	assert_true(overruns < RATE / 10);
 	assert_int_equal(dmabuf_sync(f->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ), 0);
 }
 
@@ -143,7 +180,7 @@ static void test_poll_dmabuf(void **state)
 	assert_true(p.revents & POLLIN);
 }
 
-/* A transfer cancelled by disable: its fence error reaches a sync_file. */
+/* A transfer aborted by disable: its fence error (-EINTR) reaches a sync_file. */
 static void test_cancel_error(void **state)
 {
 	struct fixture *f = *state;
@@ -157,7 +194,7 @@ static void test_cancel_error(void **state)
 	assert_int_equal(sync_file_status(sync_fd), 0);
 	assert_int_equal(poll(&p, 1, 0), 0);
 	assert_int_equal(sim_enable(&f->s, false), 0);
-	assert_int_equal(sync_file_status(sync_fd), -ECANCELED);
+	assert_int_equal(sync_file_status(sync_fd), -EINTR);
 	assert_int_equal(poll(&p, 1, 0), 1);
 	assert_int_equal(dmabuf_sync(f->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ), 0);
 	assert_int_equal(dmabuf_sync(f->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ), 0);
@@ -192,7 +229,10 @@ static void test_disable_releases_waiter(void **state)
 	assert_int_equal(dmabuf_sync(f->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ), 0);
 }
 
-/* poll() on the buffer fd, fileio mode: POLLIN once watermark scans are in. */
+/*
+ * poll() on the buffer fd, fileio mode: POLLIN once watermark scans are in.
+ * (In DMABUF use it is never ready: test_fileio, test_mainline.)
+ */
 static void test_poll_buffer_watermark(void **state)
 {
 	struct fixture *f = *state;
@@ -221,7 +261,8 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_sync_start_waits),
-		T(test_clock_starts_with_first_block),
+		T(test_clock_starts_at_enable),
+		T(test_queued_before_enable_starts_at_0),
 		T(test_poll_dmabuf),
 		T(test_cancel_error),
 		T(test_disable_releases_waiter),

@@ -3,12 +3,15 @@
  * Module unload against everything userspace can hold: a DMABUF fd, the
  * buffer fd, the device node, an mmap of the DMABUF and a sync_file exported
  * from it (a system-heap DMABUF or a udmabuf, in turn), released in every
- * order, with the DMABUF idle, attached, with a transfer in flight, or
- * streaming. After each release, rmmod must have the documented outcome
- * (kernel/README.md, "Lifetime and module unload"):
+ * order, with the DMABUF idle, attached, with a transfer in flight, streaming,
+ * or queued on the disabled buffer (enqueued before enable). After each
+ * release, rmmod must have the documented outcome (kernel/README.md,
+ * "Lifetime and module unload"):
  * - refused (EAGAIN: "in use") while the node is open or a DMABUF is
  *   attached; an attachment lives while the buffer fd is open, or while one
- *   of its transfers is pending (close does not cancel; disable does);
+ *   of its transfers is pending (close does not end it; disable does, and a
+ *   queued one waits for an enable, which the test does once the buffer fd
+ *   and the node are closed: enable + disable, -EINTR);
  * - with only the buffer fd left (nothing attached), rmmod unregisters the
  *   devices and waits until that fd is closed;
  * - otherwise it succeeds, even with the buffer still enabled: the DMABUF,
@@ -16,10 +19,10 @@
  * Before each successful rmmod debugfs shows no attachment; after it, no
  * iio-sim device is left; insmod brings the devices back for the next round.
  *
- * 5! orders x 4 states are 480 insmod/rmmod rounds, too slow for TCG: by
- * default each order runs in one state (order_state()), 30 orders a state,
+ * 5! orders x 5 states are 600 insmod/rmmod rounds, too slow for TCG: by
+ * default each order runs in one state (order_state()), 24 orders a state,
  * among them each item released first and each released last. UNLOAD_ALL=1
- * runs all 480.
+ * runs all 600.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,15 +46,15 @@
 #include "simtest.h"
 
 #define SIZE	8192	/* 1024 scans of the 4 channels */
-#define NSTATES	4
+#define NSTATES	5
 #define NITEMS	5
 #define NPERMS	120	/* 5! */
 
-enum state { IDLE, ATTACHED, INFLIGHT, STREAMING };
+enum state { IDLE, ATTACHED, INFLIGHT, STREAMING, QUEUED };
 enum item { DMABUF_FD, BUFFER_FD, DEVICE_FD, MAPPING, SYNC_FILE };
 
 static const char *const state_name[NSTATES] = {
-	"idle", "attached", "in flight", "streaming"
+	"idle", "attached", "in flight", "streaming", "queued"
 };
 static const char *const item_name[NITEMS] = {
 	"dmabuf", "buffer", "node", "mmap", "sync_file"
@@ -63,7 +66,7 @@ struct round {
 	int dfd, sync_fd;
 	void *map;
 	bool held[NITEMS];
-	bool disabled;		/* INFLIGHT: the buffer was disabled */
+	bool disabled;		/* INFLIGHT, QUEUED: the transfer was ended by disable */
 	bool gone;		/* the module was removed */
 	pid_t rmmod;		/* a blocked rmmod, or 0 */
 	struct counter c;
@@ -75,6 +78,12 @@ struct totals {
 };
 
 static struct totals totals;
+
+/* A transfer that pins the module is pending: in flight or queued, not ended. */
+static bool pending(const struct round *r)
+{
+	return (r->st == INFLIGHT || r->st == QUEUED) && !r->disabled;
+}
 
 /* Order number @p (0..119) as a permutation of the items. */
 static void permutation(unsigned int p, enum item order[NITEMS])
@@ -124,14 +133,14 @@ static void setup_round(struct round *r, enum state st, unsigned int p)
 	memset(r, 0, sizeof(*r));
 	r->st = st;
 	assert_int_equal(sim_setup(&r->s, SIM_ADC_NAME, SIM_ALL_CHANNELS,
-				   st == INFLIGHT ? 1 : 20000), 0);
+				   st == INFLIGHT || st == QUEUED ? 1 : 20000), 0);
 	r->dfd = dmabuf_alloc(p % 2 ? DMABUF_UDMABUF : DMABUF_HEAP, SIZE);
 	assert_true(r->dfd >= 0);
 	r->map = mmap(NULL, SIZE, PROT_READ, MAP_SHARED, r->dfd, 0);
 	assert_true(r->map != MAP_FAILED);
 	if (st != IDLE)
 		assert_int_equal(iio_dmabuf_attach(r->s.buf_fd, r->dfd), 0);
-	if (st >= INFLIGHT)
+	if (st == INFLIGHT || st == STREAMING)
 		assert_int_equal(sim_enable(&r->s, true), 0);
 	if (st == STREAMING) {
 		/* three blocks streamed and checked, then one in flight */
@@ -144,11 +153,12 @@ static void setup_round(struct round *r, enum state st, unsigned int p)
 		assert_int_equal(r->c.scans, 3 * SIZE / 8);
 		assert_int_equal(r->c.mismatches, 0);
 	}
+	/* QUEUED: on the disabled buffer, it waits for an enable */
 	if (st >= INFLIGHT)
 		assert_int_equal(iio_dmabuf_enqueue(r->s.buf_fd, r->dfd, SIZE, 0), 0);
 	r->sync_fd = dmabuf_export_fence(r->dfd);
 	assert_true(r->sync_fd >= 0);
-	if (st == INFLIGHT)
+	if (pending(r))
 		assert_int_equal(sync_file_status(r->sync_fd), 0);
 	for (int i = 0; i < NITEMS; i++)
 		r->held[i] = true;
@@ -162,7 +172,7 @@ static int expected(const struct round *r)
 		return -EAGAIN;
 	if (r->st != IDLE && r->held[BUFFER_FD])
 		return -EAGAIN;
-	if (r->st == INFLIGHT && !r->disabled)
+	if (pending(r))
 		return -EAGAIN;
 	if (r->held[BUFFER_FD])
 		return 1;
@@ -172,7 +182,7 @@ static int expected(const struct round *r)
 /* The sync_file's fence status once the module is gone. */
 static int final_fence_status(const struct round *r)
 {
-	return r->st == INFLIGHT ? -ECANCELED : 1;
+	return r->st == INFLIGHT || r->st == QUEUED ? -EINTR : 1;
 }
 
 static void release(struct round *r, enum item it)
@@ -292,7 +302,7 @@ static void try_rmmod(struct round *r)
 	if (ret) {
 		totals.refused++;
 		assert_int_equal(sim_find(&r->s, SIM_ADC_NAME), 0);
-		if (r->st == INFLIGHT && r->held[SYNC_FILE])
+		if (pending(r) && r->held[SYNC_FILE])
 			assert_int_equal(sync_file_status(r->sync_fd), 0);
 		return;
 	}
@@ -311,10 +321,15 @@ static void run_round(enum state st, unsigned int p)
 	for (int i = 0; i < NITEMS; i++) {
 		release(&r, order[i]);
 		try_rmmod(&r);
-		/* an orphaned pending transfer pins the module until disable */
-		if (st == INFLIGHT && !r.held[BUFFER_FD] && !r.held[DEVICE_FD] &&
-		    !r.disabled) {
-			assert_int_equal(sim_enable(&r.s, false), 0);
+		/*
+		 * An orphaned pending transfer pins the module until disable;
+		 * a queued one until it is submitted by an enable.
+		 */
+		if (pending(&r) && !r.held[BUFFER_FD] && !r.held[DEVICE_FD]) {
+			if (st == QUEUED)
+				assert_int_equal(sim_flush_queued(&r.s), 0);
+			else
+				assert_int_equal(sim_enable(&r.s, false), 0);
 			r.disabled = true;
 			assert_int_equal(sim_module_wait_refcnt(0, 3000), 0);
 			try_rmmod(&r);
@@ -385,6 +400,12 @@ static void test_unload_streaming(void **state)
 	run_state(STREAMING);
 }
 
+static void test_unload_queued(void **state)
+{
+	(void)state;
+	run_state(QUEUED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_unload_attached),
 		cmocka_unit_test(test_unload_in_flight),
 		cmocka_unit_test(test_unload_streaming),
+		cmocka_unit_test(test_unload_queued),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
