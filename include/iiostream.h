@@ -364,6 +364,20 @@ enum iios_stream_flags {
 	 * DMA_BUF_IOCTL_SYNC START/END. Only meaningful for dmabuf.
 	 */
 	IIOS_STREAM_NO_CPU_ACCESS = 1u << 1,
+	/**
+	 * Output streams: iios_stream_submit_block() and iios_block_forward()
+	 * queue blocks but do not start the device; iios_stream_start() does.
+	 * Fill and submit the first blocks (all of them, for the most margin),
+	 * then start: the device begins with its queue full, so the first
+	 * blocks play without a gap (no underrun at the start). The device
+	 * also starts when the stream cannot go on until it frees a block,
+	 * since only the running device can: when iios_stream_get_block() is
+	 * asked for a block and none was left unused (the others are
+	 * submitted, or held by the application), or when write() finds the
+	 * fileio ring full. Since 0.2; libraries before 0.2 refuse the flag
+	 * (EINVAL). Input streams ignore it.
+	 */
+	IIOS_STREAM_MANUAL_START = 1u << 2,
 };
 
 /** Parameters of iios_stream_open(). Zero-initialise, then set what you need. */
@@ -416,12 +430,24 @@ enum iios_submit_flags {
  * the stream falls back to fileio and iios_stream_fallback_reason() says why.
  * With IIOS_BACKEND_DMABUF the same conditions fail the open with that errno.
  *
- * Input streams: the buffer is enabled, then all blocks are queued, before
- * the function returns. Output streams: the buffer is enabled at the first
- * submit (dmabuf: before the ENQUEUE, because drivers may refuse transfers on
- * a disabled buffer; fileio: after the first write(), so the device starts
- * with data; if that write() fails with EINVAL, as on a buffer never enabled
- * since its driver loaded (no scan size yet), the buffer is enabled first).
+ * Input streams are started before the function returns: every block is
+ * queued (ENQUEUE while the buffer is still disabled), then the buffer is
+ * enabled, so the first block holds the device's first scans after enable
+ * (mainline's DMA buffers submit the blocks queued while disabled at enable,
+ * and the device's clock starts there). A driver that refuses ENQUEUE on a
+ * disabled buffer with EBUSY (iio-sim before issue #12, older out-of-tree
+ * drivers) gets the former order instead: enable, then queue; scans that
+ * fall due before the first block is queued are then dropped (overruns).
+ *
+ * Output streams start (the buffer is enabled) after the first submitted
+ * block was queued (dmabuf: ENQUEUE; fileio: write(), which iio-sim keeps
+ * while the buffer is disabled), so the device starts with data; with
+ * IIOS_STREAM_MANUAL_START, at iios_stream_start() instead. With a driver
+ * that refuses ENQUEUE on a disabled buffer, the first submit enables the
+ * buffer before its ENQUEUE (also with IIOS_STREAM_MANUAL_START). fileio: a
+ * first write() refused with EINVAL, as on a buffer never enabled since its
+ * driver loaded (no scan size yet), makes the library enable and disable the
+ * buffer once, then write again.
  *
  * @param buf     the buffer; the stream keeps a pointer, so the context must
  *                outlive the stream.
@@ -437,6 +463,27 @@ enum iios_submit_flags {
 IIOS_API struct iios_stream *iios_stream_open(struct iios_buffer *buf,
 					      struct iios_channel *const *chans, size_t nchans,
 					      const struct iios_stream_params *params);
+
+/**
+ * Start the device: enable the buffer, so that it begins to play the blocks
+ * submitted so far, in order. Only needed for output streams opened with
+ * IIOS_STREAM_MANUAL_START (fill and submit blocks first, then start, for a
+ * start without underruns); the other streams start by themselves (input:
+ * in iios_stream_open(); output: at the first submit).
+ *
+ * Idempotent: 0 without doing anything when the stream already runs, for
+ * every input stream (also after iios_stream_stop(): it does not restart a
+ * stopped stream), and for an output stream started by a submit or
+ * iios_stream_get_block() (see IIOS_STREAM_MANUAL_START). Starting with
+ * nothing submitted is allowed: the device underruns until blocks come.
+ * @param s  the stream.
+ * @return 0; -EINVAL (@p s is NULL); -errno from writing the buffer's
+ *         `enable` file (the message, naming the device and the file, is in
+ *         iios_stream_last_error()); the stream then stays unstarted and
+ *         the call may be retried.
+ * @since 0.2 (symbol version IIOSTREAM_0.2)
+ */
+IIOS_API int iios_stream_start(struct iios_stream *s);
 
 /**
  * Disable the buffer, close the buffer fd (which detaches every DMABUF), unmap
@@ -481,7 +528,10 @@ IIOS_API ssize_t iios_stream_channel_offset(const struct iios_stream *s,
  * then does DMA_BUF_IOCTL_SYNC START (see iios_block_status() and
  * iios_block_status_known()). With fileio, read()s a full block.
  * Output: a free block to fill. Initially all blocks are free; after that it
- * waits until the oldest submitted block was consumed by the device.
+ * waits until the oldest submitted block was consumed by the device. A
+ * stream opened with IIOS_STREAM_MANUAL_START and not started yet is
+ * started first when that wait is needed (no block left unused), since
+ * only a running device frees a block.
  *
  * The block is lent to the caller until iios_stream_release_block() (input) or
  * iios_stream_submit_block() (output). No memory is allocated.
@@ -508,8 +558,10 @@ IIOS_API int iios_stream_get_block(struct iios_stream *s, int timeout_ms, struct
 IIOS_API int iios_stream_release_block(struct iios_stream *s, struct iios_block *blk);
 
 /**
- * Output streams: queue a filled block for output. The first submit enables
- * the buffer.
+ * Output streams: queue a filled block for output (dmabuf: DMA_BUF_IOCTL_SYNC
+ * END, ENQUEUE; fileio: write()). The first submit starts the device after
+ * queueing the block, unless the stream was opened with
+ * IIOS_STREAM_MANUAL_START (then iios_stream_start() does).
  * @param bytes_used  bytes to output from the start of the block, 1..block
  *                    bytes.
  * @param flags       IIOS_SUBMIT_CYCLIC to repeat the block until the stream
@@ -527,7 +579,8 @@ IIOS_API int iios_stream_submit_block(struct iios_stream *s, struct iios_block *
  * buffer; blocks the device completed before stay available, in order, from
  * iios_stream_get_block() with their status. Afterwards:
  * - dmabuf: the blocks still in flight come back at once with status
- *   -ECANCELED and bytes_used 0 (the IIO DMABUF interface does not say how
+ *   -ECANCELED (the kernel aborts them with -EINTR or, older iio-sim,
+ *   -ECANCELED) and bytes_used 0 (the IIO DMABUF interface does not say how
  *   much of a cancelled input block was written, so its data is dropped);
  *   they are not counted in the statistics. With IIOS_STREAM_NO_BLOCK_STATUS
  *   the blocks not complete at the call are taken as cancelled (one poll()
@@ -573,9 +626,11 @@ IIOS_API size_t iios_block_size(const struct iios_block *blk);
 IIOS_API size_t iios_block_bytes_used(const struct iios_block *blk);
 /**
  * Completion status of the block's last transfer: 0, or the negative errno
- * the device signalled its fence with (e.g. -ECANCELED when the buffer was
- * disabled, -EIO). Streaming continues after a failed block; its data is
- * undefined. 0 also when the status is unknown: check
+ * the device signalled its fence with (e.g. -EIO). A transfer aborted
+ * because the buffer was disabled is -ECANCELED, whichever errno the kernel
+ * used for it (mainline's DMA buffers and iio-sim since issue #12: -EINTR;
+ * iio-sim before: -ECANCELED). Streaming continues after a failed block; its
+ * data is undefined. 0 also when the status is unknown: check
  * iios_block_status_known().
  */
 IIOS_API int iios_block_status(const struct iios_block *blk);
@@ -628,8 +683,12 @@ IIOS_API ssize_t iios_block_read_doubles(const struct iios_block *blk,
  * on first use, then ENQUEUE with @p bytes_used). The block stays lent to the
  * caller; release it to its own stream afterwards as usual: the kernel then
  * makes the input device wait for the output transfer (implicit fences, up
- * to 5 s per ENQUEUE). Open both streams with IIOS_STREAM_NO_CPU_ACCESS to
- * avoid cache maintenance.
+ * to 5 s per ENQUEUE), so release it only once @p out runs. Open both
+ * streams with IIOS_STREAM_NO_CPU_ACCESS to avoid cache maintenance. Like a
+ * submit, the first forward starts @p out after its ENQUEUE, unless @p out
+ * was opened with IIOS_STREAM_MANUAL_START (then iios_stream_start()). A
+ * block still queued on @p out cannot be forwarded again: the kernel
+ * refuses it (EPERM while @p out is not started, EBUSY while it plays).
  * @return 0; -EINVAL (wrong stream kinds, block not lent, bad size);
  *         -EOPNOTSUPP (either stream is fileio); -errno from the kernel (the
  *         message is in @p out's iios_stream_last_error()).

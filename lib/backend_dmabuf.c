@@ -17,9 +17,14 @@
  * IIOS_STREAM_NO_CPU_ACCESS removes SYNC START and END from either.
  *
  * POLLOUT on the DMABUF waits for all fences (the IIO fence is a WRITE fence
- * for input, a READ fence for output); the buffer fd's poll knows nothing about
- * DMABUF transfers. Output streams sync with WRITE, which unlike READ also
- * waits for an output transfer's READ fence (see cpu_sync()).
+ * for input, a READ fence for output); the buffer fd is never polled here
+ * (mainline never reports it ready while DMABUFs are in use). Output streams
+ * sync with WRITE, which unlike READ also waits for an output transfer's READ
+ * fence (see cpu_sync()).
+ *
+ * Blocks may be enqueued while the buffer is disabled (mainline keeps them
+ * QUEUED until enable); stream.c decides when to enable, and falls back to
+ * enabling first for drivers that refuse that with EBUSY.
  */
 #include <errno.h>
 #include <linux/dma-buf.h>
@@ -227,6 +232,21 @@ static int read_fences(struct iios_stream *s, struct iios_block *b, struct fence
 	return 0;
 }
 
+/*
+ * A fence's status as the block's: 0 when it signalled without error. A
+ * transfer aborted because the buffer was disabled is -ECANCELED, whichever
+ * errno the driver used: mainline's DMA buffers abort active blocks with
+ * -EINTR (iio_dma_buffer_block_list_abort()), iio-sim before issue #12 used
+ * -ECANCELED. So a stopped stream tells cancelled blocks from completed ones
+ * on both.
+ */
+static int fence_errno(int status)
+{
+	if (status >= 0)
+		return 0;
+	return status == -EINTR ? -ECANCELED : status;
+}
+
 static int dmabuf_dequeue(struct iios_stream *s, struct iios_block *b, int timeout_ms)
 {
 	struct fence_state fs = { .status = 1, .iio = true };
@@ -266,7 +286,7 @@ static int dmabuf_dequeue(struct iios_stream *s, struct iios_block *b, int timeo
 	if (b->sync_fd >= 0) {
 		close(b->sync_fd);
 		b->sync_fd = -1;
-		b->status = fs.status < 0 ? fs.status : 0;
+		b->status = fence_errno(fs.status);
 		b->status_known = fs.iio || fs.status < 0;
 	} else if (b->stop_cancelled) {
 		b->stop_cancelled = false;
@@ -310,6 +330,8 @@ static int dmabuf_enqueue(struct iios_stream *s, struct iios_block *b, size_t by
 				    cyclic ? ", cyclic" : "");
 	}
 	b->in_kernel = true;
+	if (!s->enabled)
+		s->queued_while_disabled = true; /* submitted at enable */
 	export_fences(s, b);
 	return 0;
 }

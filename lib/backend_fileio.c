@@ -93,6 +93,8 @@ static int fileio_enqueue(struct iios_stream *s, struct iios_block *b, size_t by
 
 		if (n > 0) {
 			done += (size_t)n;
+			if (!s->enabled)
+				s->queued_while_disabled = true; /* played from enable */
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -100,6 +102,15 @@ static int fileio_enqueue(struct iios_stream *s, struct iios_block *b, size_t by
 		if (n < 0 && errno != EAGAIN)
 			return iios_err_set(&s->err, errno, "%s: buffer%u: write()", s->dev->desc,
 					    s->buf->index);
+		if (!s->started) {
+			/* The ring is full before the start (IIOS_STREAM_MANUAL_START,
+			 * or a ring shorter than asked): only the running device
+			 * makes room. */
+			r = iios_stream_do_start(s);
+			if (r)
+				return r;
+			continue;
+		}
 		r = iios_wait_fd(s, s->buf_fd, POLLOUT, -1, false);
 		if (r)
 			return iios_err_set(&s->err, -r, "%s: buffer%u: waiting for room (%zu of %zu bytes written)",

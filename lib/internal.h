@@ -173,7 +173,11 @@ struct iios_stream {
 	bool output;
 	bool legacy_fd;	/* buffer fd is the device node itself */
 	bool enabled;
+	bool started;	/* input: at open; output: first submit or iios_stream_start() */
 	bool stopped;	/* iios_stream_stop(): drain, never ENQUEUE again */
+	/* Blocks (or write() data) given to the driver while the buffer was
+	 * disabled and not submitted by an enable since: see stream_disable(). */
+	bool queued_while_disabled;
 	unsigned int flags;
 	int buf_fd;
 	int cancel_fd;	/* eventfd */
@@ -206,6 +210,8 @@ IIOS_HIDDEN int iios_wait_fd(struct iios_stream *s, int fd, short events, int64_
 IIOS_HIDDEN int64_t iios_deadline(int timeout_ms);
 IIOS_HIDDEN int iios_ioctl(int fd, unsigned long req, void *arg);
 IIOS_HIDDEN int iios_stream_enable(struct iios_stream *s, bool on);
+/* Enable the buffer if needed and mark the stream started (iios_stream_start()). */
+IIOS_HIDDEN int iios_stream_do_start(struct iios_stream *s);
 
 /* dmabuf_alloc.c: allocate one DMABUF of >= size bytes (page rounded).
  * On "not supported here" returns -errno and fills why. */

@@ -33,7 +33,41 @@ int iios_stream_enable(struct iios_stream *s, bool on)
 		return iios_err_set(&s->err, -r, "%s: %s buffer%u: writing %s/enable", s->dev->desc,
 				    on ? "enabling" : "disabling", b->index, b->path);
 	s->enabled = on;
+	if (on)
+		s->queued_while_disabled = false; /* enable submitted them */
 	return 0;
+}
+
+int iios_stream_do_start(struct iios_stream *s)
+{
+	int r = s->enabled ? 0 : iios_stream_enable(s, true);
+
+	if (!r)
+		s->started = true;
+	return r;
+}
+
+/*
+ * ENQUEUE on the disabled buffer refused with EBUSY: a driver older than
+ * mainline's model (iio-sim before issue #12) takes transfers only while
+ * enabled. Then the device is started first and the caller queues again; the
+ * stream runs from then on, so this happens at most once.
+ */
+static bool enqueue_refused_while_disabled(const struct iios_stream *s, int r)
+{
+	return r == -EBUSY && !s->enabled && !s->stopped;
+}
+
+static int queue_block(struct iios_stream *s, struct iios_block *b, size_t bytes, bool cyclic)
+{
+	int r = s->ops->enqueue(s, b, bytes, cyclic);
+
+	if (s->ops->kind == IIOS_BACKEND_DMABUF && enqueue_refused_while_disabled(s, r)) {
+		r = iios_stream_do_start(s);
+		if (!r)
+			r = s->ops->enqueue(s, b, bytes, cyclic);
+	}
+	return r;
 }
 
 static int cmp_info(const void *a, const void *b)
@@ -173,6 +207,24 @@ static void q_push(struct iios_stream *s, struct iios_block *b)
 	b->state = IIOS_BLK_QUEUED;
 }
 
+/*
+ * Before the buffer fd is closed: disabling makes the driver abort the blocks
+ * it was given. Blocks queued while the buffer was disabled (an output stream
+ * never started, a failed open) are not the driver's to abort yet, and would
+ * stay queued until the next enable, by anyone: the next user's device would
+ * start with them. The only way to take them back is to submit and abort them,
+ * so the buffer is enabled for that moment.
+ */
+static void stream_disable(struct iios_stream *s)
+{
+	if (s->queued_while_disabled && !s->enabled)
+		(void)iios_write_file(s->buf->dirfd, "enable", "1");
+	if (s->enabled || s->queued_while_disabled)
+		(void)iios_write_file(s->buf->dirfd, "enable", "0");
+	s->enabled = false;
+	s->queued_while_disabled = false;
+}
+
 static void stream_free(struct iios_stream *s)
 {
 	if (s->ops && s->ops->teardown)
@@ -203,7 +255,8 @@ IIOS_API struct iios_stream *iios_stream_open(struct iios_buffer *buf,
 	ctx = buf->dev->ctx;
 	if (!p || !chans || nchans == 0 || p->block_scans == 0 || p->nb_blocks > MAX_BLOCKS ||
 	    p->backend > IIOS_BACKEND_FILEIO ||
-	    (p->flags & ~(unsigned int)(IIOS_STREAM_NO_BLOCK_STATUS | IIOS_STREAM_NO_CPU_ACCESS))) {
+	    (p->flags & ~(unsigned int)(IIOS_STREAM_NO_BLOCK_STATUS | IIOS_STREAM_NO_CPU_ACCESS |
+					IIOS_STREAM_MANUAL_START))) {
 		errno = -iios_err_set(&ctx->err, EINVAL,
 				      "%s: opening buffer%u: invalid stream parameters",
 				      buf->dev->desc, buf->index);
@@ -305,21 +358,23 @@ IIOS_API struct iios_stream *iios_stream_open(struct iios_buffer *buf,
 	set_geometry(s);
 
 	if (!s->output) {
-		/* Enable first: ATTACH must precede enable (a driver picks DMABUF or
-		 * fileio mode at enable), and a driver may refuse ENQUEUE on a
-		 * disabled buffer (iio-sim does, with EBUSY). */
-		r = iios_stream_enable(s, true);
-		if (r) {
-			snprintf(ctx->err.msg, sizeof(ctx->err.msg), "%s", s->err.msg);
-			goto fail;
-		}
+		/* Queue every block, then enable (ATTACH came before: a driver picks
+		 * DMABUF or fileio mode at enable). Mainline's DMA buffers keep the
+		 * blocks queued while disabled and submit them at enable, where the
+		 * device's clock starts, so the first block gets the first scans.
+		 * fileio: nothing to queue. */
 		for (unsigned int i = 0; i < s->nb_blocks; i++) {
-			r = s->ops->enqueue(s, &s->blocks[i], s->block_bytes, false);
+			r = queue_block(s, &s->blocks[i], s->block_bytes, false);
 			if (r) {
 				snprintf(ctx->err.msg, sizeof(ctx->err.msg), "%s", s->err.msg);
 				goto fail;
 			}
 			q_push(s, &s->blocks[i]);
+		}
+		r = iios_stream_do_start(s);
+		if (r) {
+			snprintf(ctx->err.msg, sizeof(ctx->err.msg), "%s", s->err.msg);
+			goto fail;
 		}
 	} else {
 		for (unsigned int i = 0; i < s->nb_blocks; i++)
@@ -327,8 +382,7 @@ IIOS_API struct iios_stream *iios_stream_open(struct iios_buffer *buf,
 	}
 	return s;
 fail:
-	if (s->enabled)
-		(void)iios_write_file(buf->dirfd, "enable", "0");
+	stream_disable(s);
 	stream_free(s);
 	errno = -r;
 	return NULL;
@@ -338,11 +392,17 @@ IIOS_API void iios_stream_close(struct iios_stream *s)
 {
 	if (!s)
 		return;
-	/* Disabling first makes the driver complete (or cancel) queued blocks. */
-	if (s->enabled)
-		(void)iios_write_file(s->buf->dirfd, "enable", "0");
-	s->enabled = false;
+	stream_disable(s);
 	stream_free(s);
+}
+
+IIOS_API int iios_stream_start(struct iios_stream *s)
+{
+	if (!s)
+		return -EINVAL;
+	if (s->started || s->stopped)
+		return 0;
+	return iios_stream_do_start(s);
 }
 
 IIOS_API enum iios_backend iios_stream_backend(const struct iios_stream *s)
@@ -391,6 +451,13 @@ IIOS_API int iios_stream_get_block(struct iios_stream *s, int timeout_ms, struct
 				    "%s: buffer%u: the application holds every block",
 				    s->dev->desc, s->buf->index);
 	b = &s->blocks[s->queue[s->q_head]];
+	if (s->output && !s->started && b->in_kernel) {
+		/* IIOS_STREAM_MANUAL_START and no block left unused: only the
+		 * running device can free one, so waiting means starting it. */
+		r = iios_stream_do_start(s);
+		if (r)
+			return r;
+	}
 	r = s->ops->dequeue(s, b, timeout_ms);
 	if (r)
 		return r;
@@ -455,18 +522,17 @@ IIOS_API int iios_stream_submit_block(struct iios_stream *s, struct iios_block *
 	if (cyclic && s->ops->kind != IIOS_BACKEND_DMABUF)
 		return iios_err_set(&s->err, EOPNOTSUPP, "%s: buffer%u: cyclic submit with fileio",
 				    s->dev->desc, s->buf->index);
-	/* dmabuf: enable before the first ENQUEUE (see iios_stream_open());
-	 * fileio: after the first write(), so the device starts with data. */
-	if (!s->enabled && s->ops->kind == IIOS_BACKEND_DMABUF) {
+	/* Queue first, start after (unless IIOS_STREAM_MANUAL_START), so the
+	 * device starts with data: mainline keeps DMABUF blocks queued while
+	 * the buffer is disabled, iio-sim also what write() stored. */
+	r = queue_block(s, b, bytes_used, cyclic);
+	if (r == -EINVAL && !s->enabled && s->ops->kind == IIOS_BACKEND_FILEIO) {
+		/* A buffer never enabled since the driver loaded may have no scan
+		 * size yet and refuse write() (iio-sim does): enabling it once
+		 * sets it; write again while it is disabled. */
 		r = iios_stream_enable(s, true);
-		if (r)
-			return r;
-	}
-	r = s->ops->enqueue(s, b, bytes_used, cyclic);
-	if (r == -EINVAL && !s->enabled) {
-		/* fileio: a buffer never enabled since the driver loaded may have
-		 * no scan size yet and refuse write() (iio-sim does): enable, retry. */
-		r = iios_stream_enable(s, true);
+		if (!r)
+			r = iios_stream_enable(s, false);
 		if (!r)
 			r = s->ops->enqueue(s, b, bytes_used, cyclic);
 	}
@@ -481,8 +547,8 @@ IIOS_API int iios_stream_submit_block(struct iios_stream *s, struct iios_block *
 	} else {
 		q_push(s, b);
 	}
-	if (!s->enabled)
-		return iios_stream_enable(s, true);
+	if (!s->started && !(s->flags & IIOS_STREAM_MANUAL_START))
+		return iios_stream_do_start(s);
 	return 0;
 }
 
@@ -618,11 +684,6 @@ IIOS_API int iios_block_forward(struct iios_block *b, struct iios_stream *out, s
 				    "%s: buffer%u: forward needs dmabuf on both streams",
 				    out->dev->desc, out->buf->index);
 	fd = b->dmabuf_fd;
-	if (!out->enabled) {
-		r = iios_stream_enable(out, true);
-		if (r)
-			return r;
-	}
 	if (b->fwd_stream_id != out->id) {
 		r = iios_ioctl(out->buf_fd, IIO_BUFFER_DMABUF_ATTACH_IOCTL, &fd);
 		if (r < 0 && r != -EBUSY)
@@ -632,11 +693,22 @@ IIOS_API int iios_block_forward(struct iios_block *b, struct iios_stream *out, s
 	}
 	req.fd = (__u32)fd;
 	req.bytes_used = bytes_used;
+	/* Queue first, start after, as iios_stream_submit_block() does. */
 	r = iios_ioctl(out->buf_fd, IIO_BUFFER_DMABUF_ENQUEUE_IOCTL, &req);
+	if (enqueue_refused_while_disabled(out, r)) {
+		r = iios_stream_do_start(out);
+		if (r)
+			return r;
+		r = iios_ioctl(out->buf_fd, IIO_BUFFER_DMABUF_ENQUEUE_IOCTL, &req);
+	}
 	if (r < 0)
 		return iios_err_set(&out->err, -r, "%s: ENQUEUE of %s block %u on buffer%u",
 				    out->dev->desc, in->dev->desc, b->idx, out->buf->index);
+	if (!out->enabled)
+		out->queued_while_disabled = true;
 	out->stats.blocks++;
 	out->stats.bytes += bytes_used;
+	if (!out->started && !(out->flags & IIOS_STREAM_MANUAL_START))
+		return iios_stream_do_start(out);
 	return 0;
 }

@@ -356,7 +356,7 @@ static void test_forced_dmabuf_and_errors(void **state)
 	p.block_scans = 4;
 	assert_null(iios_stream_open(buf, &v0, 0, &p));
 	assert_int_equal(errno, EINVAL);
-	p.flags = 0x100;
+	p.flags = 1u << 3; /* the first unknown flag */
 	assert_null(iios_stream_open(buf, &v0, 1, &p));
 	assert_int_equal(errno, EINVAL);
 	p.flags = 0;
@@ -399,6 +399,22 @@ static void test_failed_open_leaves_buffer_alone(void **state)
 	assert_string_equal(fs_read(f->root, "sys/iio:device2/buffer1/in_voltage0_en"), "1\n");
 }
 
+/* Open sim-dac's stream; returns the test's reading end of its FIFO node. */
+static int open_dac(struct fixture *f, struct iios_buffer *buf, struct iios_channel *ch,
+		    const struct iios_stream_params *p)
+{
+	char path[8192];
+	int rfd;
+
+	f->s = iios_stream_open(buf, &ch, 1, p);
+	if (!f->s)
+		fail_msg("%s", iios_context_last_error(f->ctx));
+	snprintf(path, sizeof(path), "%s/iio:device1", f->dev);
+	rfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(rfd >= 0);
+	return rfd;
+}
+
 static void test_output_stream(void **state)
 {
 	struct fixture *f = *state;
@@ -407,17 +423,11 @@ static void test_output_stream(void **state)
 	struct iios_stream_params p = { .block_scans = 8, .nb_blocks = 2 };
 	struct iios_stream_stats st;
 	struct iios_block *a, *b, *c;
-	char path[8192];
 	uint8_t got[64];
 	int rfd;
 
 	assert_true(iios_buffer_is_output(buf));
-	f->s = iios_stream_open(buf, &ch, 1, &p);
-	if (!f->s)
-		fail_msg("%s", iios_context_last_error(f->ctx));
-	snprintf(path, sizeof(path), "%s/iio:device1", f->dev);
-	rfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	assert_true(rfd >= 0);
+	rfd = open_dac(f, buf, ch, &p);
 	assert_true(iios_stream_is_output(f->s));
 	assert_string_equal(fs_read(f->root, "sys/iio:device1/buffer0/out_voltage0_en"), "1");
 	/* output buffers are enabled at the first submit */
@@ -469,6 +479,38 @@ static void test_output_stream(void **state)
 		assert_int_equal(iios_block_forward(ib, out, 16), -EINVAL); /* not lent */
 		iios_stream_close(out);
 	}
+}
+
+/* IIOS_STREAM_MANUAL_START with fileio: write()s while disabled, enable at
+ * iios_stream_start() only (the device then starts with data). */
+static void test_output_manual_start_fileio(void **state)
+{
+	struct fixture *f = *state;
+	struct iios_buffer *buf = iios_device_buffer(iios_context_find_device(f->ctx, "sim-dac"), 0);
+	struct iios_channel *ch = iios_buffer_channel(buf, 0);
+	struct iios_stream_params p = { .block_scans = 8, .nb_blocks = 2,
+					.flags = IIOS_STREAM_MANUAL_START };
+	struct iios_block *a, *b;
+	uint8_t got[64];
+	int rfd = open_dac(f, buf, ch, &p);
+
+	assert_int_equal(iios_stream_get_block(f->s, 0, &a), 0);
+	assert_int_equal(iios_stream_get_block(f->s, 0, &b), 0);
+	memset(iios_block_data(a), 1, 16);
+	memset(iios_block_data(b), 2, 16);
+	assert_int_equal(iios_stream_submit_block(f->s, a, 16, 0), 0);
+	assert_int_equal(iios_stream_submit_block(f->s, b, 6, 0), 0);
+	assert_string_equal(fs_read(f->root, "sys/iio:device1/buffer0/enable"), "0");
+	assert_int_equal(read(rfd, got, sizeof(got)), 22);
+	assert_int_equal(got[0], 1);
+	assert_int_equal(got[21], 2);
+	assert_int_equal(iios_stream_start(f->s), 0);
+	assert_string_equal(fs_read(f->root, "sys/iio:device1/buffer0/enable"), "1");
+	assert_int_equal(iios_stream_start(f->s), 0);
+	iios_stream_close(f->s);
+	f->s = NULL;
+	assert_string_equal(fs_read(f->root, "sys/iio:device1/buffer0/enable"), "0");
+	close(rfd);
 }
 
 static void test_repeat_layout_and_conversion(void **state)
@@ -569,6 +611,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forced_dmabuf_and_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_open_leaves_buffer_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_stream, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_output_manual_start_fileio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_layout_and_conversion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_drains, setup, teardown),
 	};
