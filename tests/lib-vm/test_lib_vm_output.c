@@ -68,12 +68,12 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void open_output(struct fx *f, enum iios_backend be)
+static void open_output_flags(struct fx *f, enum iios_backend be, unsigned int flags)
 {
 	struct iios_channel *ch[2] = { iios_buffer_channel(f->buf, 0),
 				       iios_buffer_channel(f->buf, 1) };
 	struct iios_stream_params p = {
-		.block_scans = BLOCK_SCANS, .nb_blocks = 4, .backend = be,
+		.block_scans = BLOCK_SCANS, .nb_blocks = 4, .backend = be, .flags = flags,
 	};
 
 	f->s = iios_stream_open(f->buf, ch, 2, &p);
@@ -81,6 +81,11 @@ static void open_output(struct fx *f, enum iios_backend be)
 		fail_msg("open %s: %s", iios_backend_name(be), iios_context_last_error(f->ctx));
 	assert_int_equal(iios_stream_backend(f->s), be);
 	assert_int_equal(iios_stream_scan_bytes(f->s), 4);
+}
+
+static void open_output(struct fx *f, enum iios_backend be)
+{
+	open_output_flags(f, be, 0);
 }
 
 /* Get a free block, fill it with the pattern from scan @seq on, submit it. */
@@ -206,6 +211,94 @@ static void test_output_fault_status(void **state)
 }
 
 /*
+ * At a paced rate (100000 scans/s, 64 KiB blocks of 164 ms): with
+ * IIOS_STREAM_MANUAL_START every block is filled and queued before
+ * iios_stream_start(), so the DAC starts with 4 blocks (655 ms) queued and
+ * never underruns; the default starts at the first submit, after its
+ * ENQUEUE (or write()). Either way the DAC plays exactly what was submitted.
+ * The underrun count is read while blocks are still queued: once the last
+ * one is played, the DAC underruns until it is disabled.
+ */
+static void play_paced(struct fx *f, enum iios_backend be, unsigned int flags)
+{
+	const size_t block = BLOCK_SCANS * 4;
+	const unsigned int nblocks = 16;
+	struct iios_stream_stats st;
+	struct dac_sum sum = { 0 };
+	uint64_t seq = 0;
+	char en[8];
+
+	assert_int_equal(sim_attr_write(&f->dac, "sampling_frequency", "100000"), 0);
+	open_output_flags(f, be, flags);
+	for (unsigned int i = 0; i < nblocks; i++) {
+		struct iios_block *blk = play_block(f, seq, block);
+
+		dac_sum_update(&sum, iios_block_data(blk), block);
+		seq += block / 4;
+		assert_int_equal(sim_attr_read(&f->dac, "buffer0/enable", en, sizeof(en)), 0);
+		if (flags & IIOS_STREAM_MANUAL_START) {
+			/* every block filled and queued, then started */
+			assert_int_equal(en[0], i < 4 ? '0' : '1');
+			if (i == 3)
+				assert_int_equal(iios_stream_start(f->s), 0);
+		} else {
+			assert_int_equal(en[0], '1');
+		}
+	}
+	assert_int_equal(iios_stream_start(f->s), 0); /* started: no-op */
+	assert_int_equal(iios_stream_get_stats(f->s, &st), 0);
+	print_message("%s%s: %lld underruns at 100000 scans/s\n", iios_backend_name(be),
+		      flags & IIOS_STREAM_MANUAL_START ? ", manual start" : "", st.underruns);
+	if (flags & IIOS_STREAM_MANUAL_START)
+		assert_int_equal(st.underruns, 0);
+	expect_played(f, &sum);
+	assert_int_equal(iios_stream_get_stats(f->s, &st), 0);
+	assert_int_equal(st.blocks, nblocks);
+	assert_int_equal(st.block_errors, 0);
+	iios_stream_close(f->s);
+	f->s = NULL;
+}
+
+static void test_manual_start_no_underrun(void **state)
+{
+	struct fx *f = *state;
+
+	play_paced(f, IIOS_BACKEND_DMABUF, IIOS_STREAM_MANUAL_START);
+	play_paced(f, IIOS_BACKEND_FILEIO, IIOS_STREAM_MANUAL_START);
+}
+
+static void test_default_start_paced(void **state)
+{
+	struct fx *f = *state;
+
+	play_paced(f, IIOS_BACKEND_DMABUF, 0);
+	play_paced(f, IIOS_BACKEND_FILEIO, 0);
+}
+
+/*
+ * Blocks queued but never started are taken back at close: the kernel
+ * would keep them queued for the next enable (whoever enables the buffer
+ * would play them first) and their attachments would pin the module.
+ */
+static void test_close_unstarted(void **state)
+{
+	struct fx *f = *state;
+	uint64_t att = 1;
+
+	open_output_flags(f, IIOS_BACKEND_DMABUF, IIOS_STREAM_MANUAL_START);
+	play_block(f, 0, BLOCK_SCANS * 4);
+	play_block(f, BLOCK_SCANS, BLOCK_SCANS * 4);
+	assert_int_equal(sim_debugfs_u64(&f->dac, "buffer0/attachments", &att), 0);
+	assert_int_equal(att, 4);
+	iios_stream_close(f->s);
+	f->s = NULL;
+	if (sim_debugfs_wait(&f->dac, "buffer0/attachments", 0, 10000)) {
+		sim_debugfs_u64(&f->dac, "buffer0/attachments", &att);
+		fail_msg("%llu attachments left after close", (unsigned long long)att);
+	}
+}
+
+/*
  * fileio output on a DAC never enabled since the module loaded: the first
  * write() before enable is refused (no scan size yet, EINVAL); the library
  * enables first then, and the DAC plays everything.
@@ -247,6 +340,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_backends_play_identical, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_fault_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manual_start_no_underrun, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_start_paced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_unstarted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fileio_play_after_reload, setup, teardown),
 	};
 
