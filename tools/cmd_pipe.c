@@ -28,7 +28,8 @@ static const char help[] =
 	"  --blocks K           blocks in flight, 2..4096 (default 4)\n"
 	"  -h, --help           this text\n"
 	"\n"
-	"With -n or -t, pipe waits until DST has read the last block before it stops.\n";
+	"DST starts once two blocks are queued on it. With -n or -t, pipe waits\n"
+	"until DST has read the last block before it stops.\n";
 
 struct end {
 	struct iios_device *dev;
@@ -105,6 +106,7 @@ int cmd_pipe(struct tool *t, int argc, char **argv)
 	const char *src_list = NULL, *dst_list = NULL;
 	uint64_t scans = 0;
 	struct iios_block *prev = NULL;	/* the last block forwarded */
+	bool started = false;		/* DST */
 	struct iios_stream_stats in_st;
 	struct progress pg;
 	size_t block_scans;
@@ -148,10 +150,11 @@ int cmd_pipe(struct tool *t, int argc, char **argv)
 	if (!block_scans)
 		goto out;
 	tool_signals_install();
-	/* The output first: if it is busy or lacks DMABUF, the ADC is never started. */
+	/* The output first: if it is busy or lacks DMABUF, the ADC is never
+	 * started. It starts once two blocks are queued on it (below). */
 	dst.s = tool_stream_open(t, dst.buf, dst.chans, dst.n, block_scans, &(struct geometry){
 					 .blocks = 1, .backend = IIOS_BACKEND_DMABUF },
-				 IIOS_STREAM_NO_CPU_ACCESS);
+				 IIOS_STREAM_NO_CPU_ACCESS | IIOS_STREAM_MANUAL_START);
 	if (!dst.s)
 		goto out;
 	tool_watch(dst.s);
@@ -191,6 +194,17 @@ int cmd_pipe(struct tool *t, int argc, char **argv)
 			break;
 		}
 		scans += bytes / src.scan_bytes;
+		/* DST starts with two blocks queued, so the second is there when
+		 * the first is played; and before the first release, which waits
+		 * for DST to read that block. */
+		if (prev && !started) {
+			started = true;
+			if (iios_stream_start(dst.s)) {
+				tool_err(t, "%s", iios_stream_last_error(dst.s));
+				ret = EXIT_RUNTIME;
+				break;
+			}
+		}
 		/* Hold the newest block, give back the one before: the kernel makes
 		 * the ADC wait for the DAC's read of a DMABUF it refills. */
 		r = prev ? iios_stream_release_block(src.s, prev) : 0;
@@ -202,7 +216,15 @@ int cmd_pipe(struct tool *t, int argc, char **argv)
 		}
 		progress_stream(&pg, scans * src.scan_bytes, src.s); /* ADC overruns */
 	}
-	if (prev && ret == EXIT_OK)
+	if (prev && ret == EXIT_OK && !started && !tool_interrupted) {
+		/* One block in all (-n): start DST with it. */
+		started = true;
+		if (iios_stream_start(dst.s)) {
+			tool_err(t, "%s", iios_stream_last_error(dst.s));
+			ret = EXIT_RUNTIME;
+		}
+	}
+	if (prev && ret == EXIT_OK && started)
 		wait_consumed(prev);
 	progress_end(&pg);
 	sum.seconds = tool_now() - pg.t0;

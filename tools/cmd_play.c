@@ -18,7 +18,8 @@ static const char help[] =
 	"Stream FILE (or stdin) to the output buffer of DEVICE (every channel of its\n"
 	"first output buffer, or the CHANNELs named). FILE holds raw scans in the\n"
 	"device's layout, as 'iiostream capture' writes them; a trailing partial\n"
-	"scan is ignored with a warning.\n"
+	"scan is ignored with a warning. The device starts once every block is\n"
+	"filled and queued (or the data ended), so the output begins without a gap.\n"
 	"\n"
 	"  -i, --input FILE     the data ('-' is stdin)\n"
 	"  --repeat N           play FILE N times (FILE must be seekable; default 1)\n"
@@ -126,13 +127,35 @@ static int stream_failed(const struct tool *t, struct iios_stream *s, struct pro
 	return EXIT_RUNTIME;
 }
 
+/* The stream was opened with IIOS_STREAM_MANUAL_START: start it once. */
+static int start(const struct tool *t, struct iios_stream *s, bool *started,
+		 struct progress *pg)
+{
+	if (*started)
+		return 0;
+	*started = true;
+	if (!iios_stream_start(s))
+		return 0;
+	stream_failed(t, s, pg);
+	return -1;
+}
+
+/*
+ * Pre-fill: the first blocks are filled and queued before the device starts
+ * (IIOS_STREAM_MANUAL_START), then it starts with all of them queued, so the
+ * output begins without a gap however the next reads go. *@underruns gets the
+ * device's count when the last block is queued: from then on it runs dry by
+ * design.
+ */
 static int play_stream(struct tool *t, struct input *in, struct iios_stream *s, size_t scan_bytes,
-		       uint64_t repeat, uint64_t *played)
+		       uint64_t repeat, uint64_t *played, long long *underruns)
 {
 	size_t block = iios_stream_block_bytes(s), carry = 0;
-	uint64_t pass = 0, file_bytes = 0;
+	uint64_t pass = 0, file_bytes = 0, queued = 0;
 	struct iios_block *b = NULL;
+	struct iios_stream_stats st;
 	struct progress pg;
+	bool started = false;
 	int r;
 
 	progress_start(&pg, 0, 0);
@@ -187,9 +210,19 @@ static int play_stream(struct tool *t, struct input *in, struct iios_stream *s, 
 			return stream_failed(t, s, &pg);
 		*played += fill;
 		b = NULL;
+		if (++queued == iios_stream_block_count(s) && start(t, s, &started, &pg))
+			return EXIT_RUNTIME;
 		progress_stream(&pg, *played, s);
 		if (fill < block)
 			break; /* that was the end of the last pass */
+	}
+	if (!tool_interrupted && *played) {
+		/* The end of the data; if it came before every block was
+		 * queued, start with what there is. */
+		if (start(t, s, &started, &pg))
+			return EXIT_RUNTIME;
+		if (!iios_stream_get_stats(s, &st))
+			*underruns = st.underruns;
 	}
 	/* Wait until the device consumed what was queued (every block free again). */
 	for (unsigned int i = 0; i < iios_stream_block_count(s) && !tool_interrupted; i++) {
@@ -219,6 +252,7 @@ int cmd_play(struct tool *t, int argc, char **argv)
 	struct input in = { 0 };
 	const char *input = NULL;
 	uint64_t repeat = 1, played = 0;
+	long long underruns = -1;
 	bool cyclic = false, repeat_given = false;
 	struct iios_channel **chans = NULL;
 	struct iios_stream *s = NULL;
@@ -292,12 +326,14 @@ int cmd_play(struct tool *t, int argc, char **argv)
 	block_scans = geom_block_scans(t, &g, dev, scan_bytes, 0);
 	if (!block_scans)
 		goto out;
-	s = tool_stream_open(t, buf, chans, n, block_scans, &g, 0);
+	s = tool_stream_open(t, buf, chans, n, block_scans, &g, IIOS_STREAM_MANUAL_START);
 	if (!s)
 		goto out;
 	tool_watch(s);
-	ret = play_stream(t, &in, s, scan_bytes, repeat, &played);
+	ret = play_stream(t, &in, s, scan_bytes, repeat, &played, &underruns);
 	summary_from_stream(&sum, s);
+	if (underruns >= 0)
+		sum.underruns = underruns; /* not the device running dry after the end */
 	sum.bytes = played;
 	sum.seconds = tool_now() - t0;
 	sum.interrupted = tool_interrupted;

@@ -52,6 +52,19 @@ class TestDac(DeviceTest):
     def test_play_fileio(self):
         self.play("fileio")
 
+    def test_play_paced_starts_without_underrun(self):
+        # play queues every block before it starts the DAC, and counts the
+        # underruns when the last block is queued: 0 at a paced rate.
+        saved = vmtool.sysfs(self.id, "sampling_frequency")
+        try:
+            self.rate(100000)
+            for backend in ("dmabuf", "fileio"):
+                rc, _, err = run(["play", "sim-dac", "-i", self.file, "--backend", backend])
+                self.assertEqual(rc, 0, err)
+                self.assertRegex(err, r"(?m)^iiostream play: .*, 0 underruns, %s\n" % backend)
+        finally:
+            run(["attr", "sim-dac", "sampling_frequency", saved])
+
     def test_cyclic_until_sigint(self):
         p = popen(["play", "sim-dac", "-i", self.file, "--cyclic"])
         time.sleep(1.5)
