@@ -42,6 +42,7 @@ struct slot {
 	enum dmabuf_source src;
 	void *map;
 	bool attached;		/* through our buffer fd */
+	bool enqueued;		/* accepted since attached: may be QUEUED or ACTIVE */
 	bool mapped_in;		/* heap DMABUF once attached to the ADC */
 	bool cpu_synced;	/* udmabuf: SYNC END before any START is EINVAL */
 };
@@ -74,6 +75,12 @@ static void count(struct chaos *c, enum op op)
 {
 	c->w->st->ops[op]++;
 }
+
+/* a result that is no errno outcome: reported and counted like one */
+#define CHAOS_FAIL(c, cd, ...) do {				\
+	(c)->w->st->unexpected++;				\
+	stress_fail((c)->w, (cd)->d, __VA_ARGS__);		\
+} while (0)
 
 static int errno_ret(int ret)
 {
@@ -136,7 +143,7 @@ static void set_nonblock(struct cdev *cd, bool on)
 static void buf_closed(struct cdev *cd)
 {
 	for (int i = 0; i < SLOTS; i++)
-		cd->slot[i].attached = false;
+		cd->slot[i].attached = cd->slot[i].enqueued = false;
 	cd->buf = -1;
 	cd->nonblock = false;
 }
@@ -253,6 +260,7 @@ static void op_attach(struct chaos *c, struct cdev *cd)
 	ret = EXPECT(c->w, "ATTACH", cd->d, iio_dmabuf_attach(cd->buf, sl->fd), 0, -EBUSY);
 	if (ret == 0) {
 		sl->attached = true;
+		sl->enqueued = false;	/* a new block: DONE */
 		sl->mapped_in = !cd->d->out && sl->src == DMABUF_HEAP;
 	}
 }
@@ -279,7 +287,7 @@ static void op_detach(struct chaos *c, struct cdev *cd)
 		return;
 	if (sl->attached) {
 		EXPECT(c->w, "DETACH", cd->d, iio_dmabuf_detach(cd->buf, sl->fd), 0);
-		sl->attached = false;
+		sl->attached = sl->enqueued = false;
 	} else {
 		EXPECT(c->w, "DETACH of a DMABUF not attached", cd->d,
 		       iio_dmabuf_detach(cd->buf, sl->fd), -EPERM);
@@ -290,7 +298,6 @@ static void op_enqueue(struct chaos *c, struct cdev *cd)
 {
 	bool out = cd->d->out;
 	uint32_t flags = out && pct(c, 25) ? CYCLIC : 0;
-	const int nomem = out ? -ENOMEM : -EBUSY;	/* TX re-enqueue: GFP_NOWAIT */
 	struct slot *sl;
 	uint64_t bytes;
 	int ret;
@@ -333,7 +340,7 @@ static void op_enqueue(struct chaos *c, struct cdev *cd)
 		       -EINVAL);
 		return;
 	case 2:
-		bytes = 1 + 2 * rnd(c, sl->size / 2);	/* odd: never whole scans */
+		bytes = 1 + 2 * rnd(c, sl->size / 2);	/* odd: a byte stream */
 		break;
 	case 3:
 	case 4:
@@ -352,21 +359,23 @@ static void op_enqueue(struct chaos *c, struct cdev *cd)
 	if (out && pct(c, 50))
 		memset(sl->map, rnd(c, 256), bytes);
 	/*
-	 * EBUSY: disabled, fileio mode, (ADC) the previous transfer still
-	 * pending after 5 s or at once with O_NONBLOCK, the DMABUF locked.
+	 * Any size is accepted, enabled (DMABUF mode) or disabled (QUEUED until
+	 * an enable). EBUSY: enabled in fileio mode, the DMABUF locked
+	 * (O_NONBLOCK), the block ACTIVE (its previous transfer pending), or an
+	 * ADC's pending fence after 5 s (at once with O_NONBLOCK). EPERM: the
+	 * block is QUEUED (only a block we enqueued since the ATTACH can be).
 	 */
-	if (bytes % 2)
-		ret = EXPECT(c->w, "ENQUEUE of a partial scan", cd->d,
-			     iio_dmabuf_enqueue(cd->buf, sl->fd, bytes, flags), -EINVAL, -EBUSY);
-	else if (bytes % ALIGN_ALL)
-		ret = EXPECT(c->w, "ENQUEUE", cd->d,
-			     iio_dmabuf_enqueue(cd->buf, sl->fd, bytes, flags),
-			     0, -EBUSY, -EINVAL, nomem);
+	if (sl->enqueued)
+		ret = EXPECT(c->w, bytes % ALIGN_ALL ? "ENQUEUE again" :
+			     "ENQUEUE again, whole scans", cd->d,
+			     iio_dmabuf_enqueue(cd->buf, sl->fd, bytes, flags), 0, -EBUSY, -EPERM);
 	else
-		ret = EXPECT(c->w, "ENQUEUE of whole scans", cd->d,
-			     iio_dmabuf_enqueue(cd->buf, sl->fd, bytes, flags), 0, -EBUSY, nomem);
-	if (!ret)
+		ret = EXPECT(c->w, bytes % ALIGN_ALL ? "ENQUEUE" : "ENQUEUE of whole scans",
+			     cd->d, iio_dmabuf_enqueue(cd->buf, sl->fd, bytes, flags), 0, -EBUSY);
+	if (!ret) {
 		c->w->st->accepted++;
+		sl->enqueued = true;
+	}
 }
 
 /* --- the DMABUF fd: sync, poll, fences, close --------------------------- */
@@ -434,7 +443,10 @@ static void op_poll(struct chaos *c, struct cdev *cd)
 		EXPECT(c->w, "poll() on a DMABUF: revents", cd->d, -EIO, 0);
 }
 
-/* a fence's status: pending, done, cancelled, injected or refused errnos */
+/*
+ * a fence's status: pending, done, aborted by disable (-EINTR), injected, or
+ * an ENQUEUE's refusal (the core signals the refused fence with it)
+ */
 static void op_fence(struct chaos *c, struct cdev *cd)
 {
 	struct slot *sl = pick_slot(c, cd);
@@ -447,8 +459,8 @@ static void op_fence(struct chaos *c, struct cdev *cd)
 	if (EXPECT(c->w, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE", cd->d, fd, 0) < 0)
 		return;
 	st = sync_file_status(fd);
-	EXPECT(c->w, "fence status", cd->d, st, 0, -ECANCELED, -EIO, -ETIMEDOUT,
-	       -EPROTO, -EBUSY, -EINVAL, -ENOMEM);
+	EXPECT(c->w, "fence status", cd->d, st, 0, -EINTR, -EIO, -ETIMEDOUT,
+	       -EPROTO, -EBUSY, -EPERM, -EINVAL);
 	close(fd);
 }
 
@@ -613,13 +625,19 @@ static void op_read(struct chaos *c, struct cdev *cd)
 		return;
 	}
 	/*
-	 * 0: no scan size yet; EBUSY: DMABUFs attached or DMABUF mode; EINVAL:
-	 * less than a scan asked, or no ring yet.
+	 * 0: no scan size yet; EBUSY: DMABUF use (ours attached, or enabled in
+	 * DMABUF mode): never data; EINVAL: less than a scan asked, or no ring
+	 * yet.
 	 */
+	if (any_attached(cd)) {
+		if (EXPECT(c->w, "read() with DMABUFs attached", cd->d, ret, 0, -EBUSY,
+			   -EINVAL) > 0)
+			CHAOS_FAIL(c, cd, "read() with DMABUFs attached returned %d", ret);
+		return;
+	}
 	if (EXPECT(c->w, "read()", cd->d, ret, 0, -EAGAIN, -EBUSY, -EINVAL) > 0 &&
 	    ((size_t)ret > n || ret % 2))
-		stress_fail(c->w, cd->d, "read() of %zu bytes returned %d: not whole scans", n,
-			    ret);
+		CHAOS_FAIL(c, cd, "read() of %zu bytes returned %d: not whole scans", n, ret);
 }
 
 static void op_write(struct chaos *c, struct cdev *cd)
@@ -637,10 +655,22 @@ static void op_write(struct chaos *c, struct cdev *cd)
 		EXPECT(c->w, "write() on an input buffer", cd->d, ret, -EPERM);
 		return;
 	}
-	/* EBUSY: DMABUFs attached or DMABUF mode; EINVAL: no scan size or ring */
-	if (EXPECT(c->w, "write()", cd->d, ret, 0, -EAGAIN, -EBUSY, -EINVAL) > 0 &&
+	/*
+	 * EAGAIN: no room, as in DMABUF use (ours attached, or enabled in
+	 * DMABUF mode): never room; EINVAL: no scan size or ring yet.
+	 */
+	if (any_attached(cd)) {
+		EXPECT(c->w, "write() with DMABUFs attached", cd->d, ret, -EAGAIN, -EINVAL);
+		return;
+	}
+	/*
+	 * EBUSY: only if another worker's enable put the buffer in DMABUF mode
+	 * (blocks left queued by a closed fd) between the core's room check and
+	 * the write
+	 */
+	if (EXPECT(c->w, "write()", cd->d, ret, 0, -EAGAIN, -EINVAL, -EBUSY) > 0 &&
 	    (size_t)ret > n)
-		stress_fail(c->w, cd->d, "write() of %zu bytes returned %d", n, ret);
+		CHAOS_FAIL(c, cd, "write() of %zu bytes returned %d", n, ret);
 }
 
 /* --- the loop ------------------------------------------------------------ */

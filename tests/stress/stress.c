@@ -5,8 +5,10 @@
  * sim-dac: chaos.c) while two threads of this process stream verified data
  * through pair 1 (sim-adc1, sim-dac1: verify_adc.c, verify_dac.c); the module
  * is reloaded with pairs=2 if it has fewer. At the deadline everything is
- * released (stall 0, disable), every worker joined or reaped; then no DMABUF
- * may stay attached, no fd open, and the module must unload and load again.
+ * released (stall 0, disable), every worker joined or reaped; the blocks the
+ * chaos left queued on disabled buffers are flushed (enable + disable: they
+ * wait for an enable, holding their attachments); then no DMABUF may stay
+ * attached, no fd open, and the module must unload and load again.
  * Prints the seed first and one summary line last; exit status 0 only if no
  * outcome was unexpected and no verified block was wrong.
  */
@@ -308,13 +310,28 @@ static unsigned int finish(struct stress_shared *sh, const pid_t *pids, unsigned
 	return failures + 1;
 }
 
-/* Nothing attached (the core frees attachments from a workqueue), no fd open. */
+/*
+ * Nothing attached (the core frees attachments from a workqueue), no fd open.
+ * Blocks enqueued on a disabled buffer whose fds were closed stay QUEUED,
+ * attached, until an enable: the next one submits them, the disable after
+ * it aborts them.
+ */
 static unsigned int final_checks(void)
 {
 	unsigned int failures = 0;
 
 	for (int i = 0; i < DEV_COUNT; i++)
 		reset_device(&stress_devs[i]);
+	for (int i = 0; i < DEV_COUNT; i++) {
+		const struct sdev *d = &stress_devs[i];
+		int ret = sim_flush_queued(&d->s);
+
+		if (ret) {
+			fprintf(stderr, "stress: %s: enable + disable to flush queued blocks: %s\n",
+				d->name, strerror(-ret));
+			failures++;
+		}
+	}
 	for (int i = 0; i < DEV_COUNT; i++) {
 		const struct sdev *d = &stress_devs[i];
 		uint64_t n = 0;
@@ -345,6 +362,7 @@ static void print_summary(const struct options *o, const struct stress_shared *s
 		t.block_errors += sh->st[i].block_errors;
 		t.injected += sh->st[i].injected;
 		t.failed_seen += sh->st[i].failed_seen;
+		t.failed_late += sh->st[i].failed_late;
 	}
 	printf("stress: %.1f s, seed %llu, %u workers: ops", seconds,
 	       (unsigned long long)o->seed, nworkers);
@@ -352,11 +370,12 @@ static void print_summary(const struct options *o, const struct stress_shared *s
 		printf(" %s=%llu", op_names[k], (unsigned long long)t.ops[k]);
 		total += t.ops[k];
 	}
-	printf(" total=%llu (chaos transfers queued %llu); bytes verified %llu; block errors %llu; injected failures %llu (seen %llu); unexpected outcomes %llu; other failures %u\n",
+	printf(" total=%llu (chaos transfers queued %llu); bytes verified %llu; block errors %llu; injected failures %llu (seen %llu, %llu of them by the data: fence exported late); unexpected outcomes %llu; other failures %u\n",
 	       (unsigned long long)total, (unsigned long long)t.accepted,
 	       (unsigned long long)t.bytes_verified,
 	       (unsigned long long)t.block_errors, (unsigned long long)t.injected,
-	       (unsigned long long)t.failed_seen, (unsigned long long)t.unexpected, failures);
+	       (unsigned long long)t.failed_seen, (unsigned long long)t.failed_late,
+	       (unsigned long long)t.unexpected, failures);
 }
 
 int main(int argc, char **argv)

@@ -56,6 +56,7 @@ struct stress_stats {
 	uint64_t block_errors;
 	uint64_t injected;	/* transfers failed on purpose (verify workers) */
 	uint64_t failed_seen;	/* fences that carried the injected errno */
+	uint64_t failed_late;	/* of them, found by data (fence exported late) */
 	volatile int done;
 	pid_t tid;		/* for the kernel stack of a worker that hangs */
 };

@@ -14,15 +14,19 @@
 
 /*
  * ENQUEUE @bytes of @dmabuf_fd and export its fence while pending. Returns
- * the sync_file fd, or a negative errno (reported).
+ * the sync_file fd, or a negative errno (reported). *@late: an injected
+ * failure may have been pending and the exported fence was already signalled:
+ * the stall did not stop the engine in time (writing "stall" only sets a
+ * flag the engine thread looks at between steps), so the block may have
+ * failed although the sync_file (a signalled stub) says 1.
  */
 int vf_enqueue(struct worker *w, const struct sdev *d, int buf_fd, int dmabuf_fd,
-	       uint64_t bytes);
+	       uint64_t bytes, bool *late);
 /* Now and then: a completion delay, or fail the next 1..3 transfers. */
 void vf_maybe_inject(struct worker *w, const struct sdev *d);
 /*
  * Wait for the transfer of @dmabuf_fd whose sync_file is @fence (closed
- * here); its status: 1 done, -EIO injected (counted), -ECANCELED, ...
+ * here); its status: 1 done, -EIO injected (counted), -EINTR (disable), ...
  */
 int vf_wait(struct worker *w, const struct sdev *d, int dmabuf_fd, int fence);
 /* At the end: injected failures = those seen + those left in fail_count. */
@@ -34,6 +38,9 @@ struct vf_buf {
 	void *map;
 	size_t len;	/* bytes queued (DAC) */
 	int fence;	/* sync_file of the queued transfer, -1: none */
+	bool late;	/* see vf_enqueue() */
+	bool filled;	/* ADC: checked once; @first, @last: its scans then */
+	uint64_t first, last;
 };
 
 /*

@@ -3,11 +3,12 @@
  * The ADC verify worker: sim-adc1, alone on its device, captures the counter
  * waveform unthrottled (so nothing is ever dropped) in segments, while the
  * chaos runs on pair 0. A DMABUF segment (system heap or udmabuf, alternately)
- * keeps 4 blocks queued; each completed block whose fence carries no error
- * must hold exactly the next scans (8 bytes, seq, all four channels): the
+ * keeps 4 blocks queued, the first 4 enqueued before or after enable (at
+ * random); each completed block whose fence carries no error must hold
+ * exactly the next scans (8 bytes, seq, all four channels) from scan 0: the
  * counter continues across blocks and injected failures leave no gap. At
- * disable, once one block is cancelled, all later ones are. A fileio segment
- * reads a few MiB through read(), every scan checked from seq 0.
+ * disable, once one block is aborted (-EINTR), all later ones are. A fileio
+ * segment reads a few MiB through read(), every scan checked from seq 0.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -30,8 +31,18 @@ struct vadc {
 	struct vf_buf b[NBUF];
 	size_t size;
 	uint64_t expect;	/* seq the next good block starts with */
-	bool cancelled;		/* a block was cancelled: all later ones must be */
+	bool cancelled;		/* a block was aborted: all later ones must be */
 };
+
+/* The block holds what it held before its last transfer: not filled. */
+static bool untouched(const struct vadc *v, const struct vf_buf *b)
+{
+	const uint64_t *p = b->map;
+	size_t n = v->size / SCAN;
+
+	/* a filled block never holds the same scans twice, nor zeros */
+	return b->filled ? p[0] == b->first && p[n - 1] == b->last : !p[0] && !p[n - 1];
+}
 
 /* Check a completed block with status @st. */
 static void block_done(struct vadc *v, struct vf_buf *b, int st)
@@ -39,17 +50,23 @@ static void block_done(struct vadc *v, struct vf_buf *b, int st)
 	const uint64_t *p = b->map;
 	struct worker *w = v->w;
 
-	if (st == -ECANCELED) {
+	if (st == -EINTR) {
 		v->cancelled = true;
 		return;
 	}
 	if (v->cancelled) {
-		stress_fail(w, v->d, "a block completed with %d after an earlier one was cancelled", st);
+		stress_fail(w, v->d, "a block completed with %d after an earlier one was aborted", st);
 		w->st->block_errors++;
 		return;
 	}
 	if (st == -EIO)
 		return;	/* injected: untouched, no scan consumed */
+	if (st == 1 && b->late && untouched(v, b)) {
+		/* an injected failure the sync_file could not show (vf_enqueue()) */
+		w->st->failed_seen++;
+		w->st->failed_late++;
+		return;
+	}
 	if (st != 1) {
 		stress_fail(w, v->d, "fence status %d (%s)", st, st < 0 ? strerror(-st) : "pending");
 		w->st->block_errors++;
@@ -69,6 +86,9 @@ static void block_done(struct vadc *v, struct vf_buf *b, int st)
 	}
 	/* the next block continues this one (after an error: resync) */
 	v->expect = p[v->size / SCAN - 1] + 1;
+	b->filled = true;
+	b->first = p[0];
+	b->last = p[v->size / SCAN - 1];
 	w->st->bytes_verified += v->size;
 	w->st->ops[OP_BLOCK]++;
 	EXPECT(w, "SYNC END READ", v->d, dmabuf_sync(b->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ), 0);
@@ -78,6 +98,7 @@ static void dmabuf_segment(struct vadc *v, enum dmabuf_source src)
 {
 	struct worker *w = v->w;
 	unsigned int blocks = 16 + prng_below(&w->rng, 48);
+	bool prequeue = prng_percent(&w->rng, 50);
 	unsigned int k, done = 0;
 	uint64_t overruns = 0;
 
@@ -86,14 +107,19 @@ static void dmabuf_segment(struct vadc *v, enum dmabuf_source src)
 	v->cancelled = false;
 	if (vf_bufs_alloc(w, v->d, v->s.buf_fd, v->b, NBUF, v->size, src, PROT_READ))
 		goto out;
+	/* before enable (QUEUED, submitted at enable) or after it */
 	w->st->ops[OP_ENABLE]++;
-	if (EXPECT(w, "buffer0/enable 1", v->d, sim_enable(&v->s, true), 0))
+	if (!prequeue && EXPECT(w, "buffer0/enable 1", v->d, sim_enable(&v->s, true), 0))
 		goto out;
 	for (k = 0; k < NBUF; k++) {
-		v->b[k].fence = vf_enqueue(w, v->d, v->s.buf_fd, v->b[k].fd, v->size);
+		v->b[k].fence = vf_enqueue(w, v->d, v->s.buf_fd, v->b[k].fd, v->size,
+					   &v->b[k].late);
 		if (v->b[k].fence < 0)
 			goto disable;
 	}
+	if (prequeue && EXPECT(w, "buffer0/enable 1 (blocks queued)", v->d,
+			       sim_enable(&v->s, true), 0))
+		goto disable;
 	for (; done < blocks && !worker_should_stop(w); done++) {
 		struct vf_buf *b = &v->b[done % NBUF];
 		int st = vf_wait(w, v->d, b->fd, b->fence);
@@ -104,7 +130,7 @@ static void dmabuf_segment(struct vadc *v, enum dmabuf_source src)
 		block_done(v, b, st);
 		if (prng_percent(&w->rng, 10))
 			vf_maybe_inject(w, v->d);
-		b->fence = vf_enqueue(w, v->d, v->s.buf_fd, b->fd, v->size);
+		b->fence = vf_enqueue(w, v->d, v->s.buf_fd, b->fd, v->size, &b->late);
 		if (b->fence < 0)
 			goto disable;
 	}
@@ -116,8 +142,10 @@ static void dmabuf_segment(struct vadc *v, enum dmabuf_source src)
 	}
 disable:
 	w->st->ops[OP_ENABLE]++;
-	EXPECT(w, "buffer0/enable 0", v->d, sim_enable(&v->s, false), 0);
-	/* the rest in FIFO order: done, failed or cancelled, nothing pending */
+	/* sim_flush_queued(): also ends blocks still queued after a failure */
+	EXPECT(w, "buffer0/enable 0", v->d, prequeue ? sim_flush_queued(&v->s) :
+	       sim_enable(&v->s, false), 0);
+	/* the rest in FIFO order: done, failed or aborted, nothing pending */
 	for (k = 0; k < NBUF; k++) {
 		struct vf_buf *b = &v->b[(done + k) % NBUF];
 

@@ -15,7 +15,7 @@
 #include "verify.h"
 
 int vf_enqueue(struct worker *w, const struct sdev *d, int buf_fd, int dmabuf_fd,
-	       uint64_t bytes)
+	       uint64_t bytes, bool *late)
 {
 	const struct sim *s = &d->s;
 	uint64_t left = 0;
@@ -37,6 +37,8 @@ int vf_enqueue(struct worker *w, const struct sdev *d, int buf_fd, int dmabuf_fd
 		w->st->ops[OP_FENCE]++;
 		EXPECT(w, "DMA_BUF_IOCTL_EXPORT_SYNC_FILE", d, fence, 0);
 	}
+	/* done already (or just now: then its status is right, harmless) */
+	*late = stall && fence >= 0 && sync_file_status(fence) != 0;
 	if (stall)
 		EXPECT(w, "debugfs stall 0", d, sim_debugfs_write(s, "buffer0/stall", "0"), 0);
 	return fence;
