@@ -10,11 +10,16 @@
  * rate changes through sysfs, DMA_BUF_IOCTL_SYNC, fence export/import,
  * read()/write(), close/reopen and the module's fault knobs.
  *
- * A model of each buffer (enabled, mode, the DMABUFs attached through its fd)
- * gives every IIO ioctl the errnos kernel/README.md allows; any other outcome,
- * in particular a success the contract forbids, is a violation. At the end
- * every fd is closed, buffer0/attachments must read 0 on both devices, no fd
- * may be left open, and rmmod iio_sim must work (the module is loaded again).
+ * A model of each buffer (enabled, mode, the DMABUFs attached through its fd
+ * and the state of each one's block: DONE, QUEUED (enqueued while disabled),
+ * ACTIVE (the engine's, maybe done by now), and whether blocks left QUEUED by
+ * a DETACH or a close wait for the next enable) gives every IIO ioctl, and
+ * read()/write()/poll() on the buffer fd, the outcomes kernel/README.md
+ * allows; any other outcome, in particular a success the contract forbids,
+ * is a violation. At the end every fd is closed, each buffer enabled and
+ * disabled once (blocks still QUEUED pin their attachments until an enable),
+ * buffer0/attachments must read 0 on both devices, no fd may be left open,
+ * and rmmod iio_sim must work (the module is loaded again).
  *
  *   fuzz-ioctl [--seed N] [--count N] [--time SECONDS] [--verbose]
  *              [--calm N] [--dma-debug-noise]
@@ -35,6 +40,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -92,7 +98,7 @@ enum kind {
 	K_ATTACH, K_DETACH, K_ENQUEUE, K_GET_FD, K_EVENT_FD, K_IIO_OTHER,
 	K_RANDOM, K_SYNC, K_EXPORT, K_IMPORT, K_NIOCTL,
 	/* not ioctls */
-	K_READ = K_NIOCTL, K_WRITE, K_SYSFS, K_NKINDS
+	K_READ = K_NIOCTL, K_WRITE, K_POLL, K_SYSFS, K_NKINDS
 };
 
 static const char *const kind_name[K_NKINDS] = {
@@ -100,7 +106,7 @@ static const char *const kind_name[K_NKINDS] = {
 	"IIO_BUFFER_DMABUF_ENQUEUE", "IIO_BUFFER_GET_FD", "IIO_GET_EVENT_FD",
 	"other 'i' ioctl numbers", "random ioctl numbers", "DMA_BUF_IOCTL_SYNC",
 	"DMA_BUF_IOCTL_EXPORT_SYNC_FILE", "DMA_BUF_IOCTL_IMPORT_SYNC_FILE",
-	"read()", "write()", "sysfs/debugfs writes",
+	"read()", "write()", "poll() on the buffer fd", "sysfs/debugfs writes",
 };
 
 static uint64_t counts[K_NKINDS][NERR];	/* [kind][errno], 0 = success */
@@ -140,6 +146,12 @@ static const char *ename(int err)
 	return n ? n : "?";
 }
 
+/* Count a violation; whether to print it. */
+static bool violation(void)
+{
+	return ++violations <= MAX_REPORTS;
+}
+
 /* Report @err if @e does not allow it. */
 static void check(const struct eset *e, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -151,8 +163,7 @@ static void check(const struct eset *e, int err, const char *fmt, ...)
 
 	if (allowed(e, err))
 		return;
-	violations++;
-	if (violations > MAX_REPORTS)
+	if (!violation())
 		return;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
@@ -266,6 +277,18 @@ static unsigned int next_id = 1;
 static int devnull_fd = -1, event_fd = -1, memfd = -1, heapdev_fd = -1, udmabufdev_fd = -1;
 static int sync_fds[NSYNC] = { -1, -1 };
 
+/*
+ * The block of an attachment, as in mainline's industrialio-buffer-dma: DONE
+ * (userspace's), QUEUED (enqueued while disabled, until the next enable),
+ * ACTIVE (the engine's; it completes by itself, so it may be DONE by now).
+ */
+enum block_state { B_DONE, B_QUEUED, B_ACTIVE };
+
+struct att {
+	unsigned int id;	/* the DMABUF attached through buf_fd */
+	enum block_state st;
+};
+
 struct dev {
 	const char *name;
 	bool input;
@@ -277,8 +300,13 @@ struct dev {
 	unsigned int mask;	/* enabled channels */
 	unsigned int scan_bytes; /* at the last enable */
 	bool stalled;
-	unsigned int att[MAX_ATT]; /* DMABUF ids attached through buf_fd */
+	struct att att[MAX_ATT];
 	unsigned int natt;
+	/*
+	 * Blocks QUEUED whose attachment left the fd (DETACH, close): they
+	 * still wait for the next enable, which they put in DMABUF mode.
+	 */
+	bool orphans_queued;
 };
 
 static struct dev devs[2] = {
@@ -289,15 +317,24 @@ static struct dev devs[2] = {
 static int att_find(const struct dev *d, unsigned int id)
 {
 	for (unsigned int i = 0; i < d->natt; i++)
-		if (d->att[i] == id)
+		if (d->att[i].id == id)
 			return (int)i;
 	return -1;
 }
 
+/* A new attachment: a new block, DONE. */
 static void att_add(struct dev *d, unsigned int id)
 {
 	if (att_find(d, id) < 0 && d->natt < MAX_ATT)
-		d->att[d->natt++] = id;
+		d->att[d->natt++] = (struct att){ .id = id, .st = B_DONE };
+}
+
+/* DETACH and close end nothing: a QUEUED block waits on for an enable. */
+static void att_drop(struct dev *d, unsigned int i)
+{
+	if (d->att[i].st == B_QUEUED)
+		d->orphans_queued = true;
+	d->att[i] = d->att[--d->natt];
 }
 
 static void att_del(struct dev *d, unsigned int id)
@@ -305,7 +342,13 @@ static void att_del(struct dev *d, unsigned int id)
 	int i = att_find(d, id);
 
 	if (i >= 0)
-		d->att[i] = d->att[--d->natt];
+		att_drop(d, (unsigned int)i);
+}
+
+/* In DMABUF use the buffer fd has no data and no room (mainline's DMA buffer). */
+static bool dmabuf_use(const struct dev *d)
+{
+	return d->natt || (d->enabled && d->dmabuf_mode);
 }
 
 static int alloc_dmabuf(struct dmabuf *b)
@@ -472,9 +515,10 @@ static void close_buf(struct dev *d)
 {
 	if (d->s.buf_fd < 0)
 		return;
-	close(d->s.buf_fd);	/* drops its attachments, cancels nothing */
+	close(d->s.buf_fd);	/* drops its attachments, ends nothing */
 	d->s.buf_fd = -1;
-	d->natt = 0;
+	while (d->natt)
+		att_drop(d, d->natt - 1);
 	d->nonblock = false;
 }
 
@@ -713,9 +757,10 @@ static void op_enqueue(struct dev *d)
 	struct target t = pick_enqueue_target(d);
 	struct iio_dmabuf req = { .fd = (uint32_t)t.fd };
 	unsigned int scan = d->scan_bytes;
+	enum block_state st = B_DONE;
 	struct eset e = { 0 };
 	struct arg a;
-	int err;
+	int err, ai = -1;
 
 	if (chance(10))
 		req.flags = (uint32_t)rnd() & (chance(50) ? 0xffffffffu : 0x3u);
@@ -737,26 +782,43 @@ static void op_enqueue(struct dev *d)
 		allow(&e, EINVAL);
 	} else if (!req.bytes_used || req.bytes_used > t.size) {
 		allow(&e, EINVAL);
-	} else if (att_find(d, t.id) < 0) {
+	} else if ((ai = att_find(d, t.id)) < 0) {
 		allow(&e, EPERM);
 	} else {
-		/* the wait for earlier fences: interrupted, or EBUSY */
+		st = d->att[ai].st;
+		/*
+		 * Before the module: the reservation lock (interruptible; a
+		 * trylock with O_NONBLOCK: EBUSY), then the wait for the
+		 * DMABUF's fences (all of them for an input buffer, writers for
+		 * an output one), ended by the tick (EINTR) or, with O_NONBLOCK,
+		 * EBUSY at once; any size is accepted.
+		 */
 		allow(&e, EINTR);
-		allow(&e, EBUSY);
-		if (!d->enabled || !d->dmabuf_mode)
+		if (d->nonblock)
 			allow(&e, EBUSY);
-		else if (!scan || req.bytes_used % scan)
-			allow(&e, EINVAL);
-		else
-			allow(&e, 0);
-		if (!d->input)
-			allow(&e, ENOMEM);	/* a further TX request, GFP_NOWAIT */
+		switch (st) {
+		case B_QUEUED:
+			/* an input buffer waits for its own pending fence first */
+			if (!d->input)
+				allow(&e, EPERM);
+			break;
+		case B_ACTIVE:
+			allow(&e, EBUSY);
+			/* it may have completed since */
+			__attribute__((fallthrough));
+		case B_DONE:
+			allow(&e, d->enabled && !d->dmabuf_mode ? EBUSY : 0);
+			break;
+		}
 	}
 	check(&e, err, "%s: ENQUEUE %s (fd %d, id %u, size %zu) flags %#x bytes_used %llu"
-	      ", %s pointer, %s, scan %u bytes", d->name, t.what, t.fd, t.id, t.size, req.flags,
-	      (unsigned long long)req.bytes_used, ptr_name[a.kind],
+	      ", %s pointer, %s, block %s, %s, scan %u bytes", d->name, t.what, t.fd, t.id,
+	      t.size, req.flags, (unsigned long long)req.bytes_used, ptr_name[a.kind],
 	      d->enabled ? (d->dmabuf_mode ? "enabled DMABUF" : "enabled fileio") : "disabled",
-	      scan);
+	      ai < 0 ? "-" : st == B_DONE ? "DONE" : st == B_QUEUED ? "QUEUED" : "ACTIVE",
+	      d->nonblock ? "O_NONBLOCK" : "blocking", scan);
+	if (!err && ai >= 0)
+		d->att[ai].st = d->enabled ? B_ACTIVE : B_QUEUED;
 	target_done(&t);
 }
 
@@ -931,8 +993,19 @@ static void op_enable(struct dev *d, bool on)
 	if (ret)
 		return;
 	if (on && !d->enabled) {
-		d->dmabuf_mode = d->natt > 0;	/* attached through the open fd */
+		/* attached through the open fd, or blocks queued */
+		d->dmabuf_mode = d->natt > 0 || d->orphans_queued;
 		d->scan_bytes = 2 * (unsigned int)__builtin_popcount(d->mask);
+		/* the QUEUED blocks are submitted */
+		d->orphans_queued = false;
+		for (unsigned int i = 0; i < d->natt; i++)
+			if (d->att[i].st == B_QUEUED)
+				d->att[i].st = B_ACTIVE;
+	} else if (!on && d->enabled) {
+		/* every ACTIVE block is completed: aborted, or done */
+		for (unsigned int i = 0; i < d->natt; i++)
+			if (d->att[i].st == B_ACTIVE)
+				d->att[i].st = B_DONE;
 	}
 	d->enabled = on;
 }
@@ -1036,17 +1109,65 @@ static void op_rw(struct dev *d)
 		free(p);
 	if (r == 0)
 		return;	/* nothing transferred (no scan size yet) */
-	/* refused while DMABUFs are attached (kernel/README.md); else anything sane */
-	allow(&e, EBUSY);
-	allow(&e, EINTR);
-	allow(&e, EAGAIN);
-	allow(&e, EINVAL);
-	allow(&e, EFAULT);
-	allow(&e, EPERM);	/* read() on the DAC, write() on the ADC */
-	if (!d->natt && !(d->enabled && d->dmabuf_mode))
+	/* the VFS checks access_ok() before anything else */
+	if (k == P_KERNEL)
+		allow(&e, EFAULT);
+	if (rd != d->input) {
+		/* read() on the DAC, write() on the ADC (core) */
+		allow(&e, EPERM);
+		allow(&e, EINVAL);
+	} else if (!dmabuf_use(d)) {
+		/* fileio: anything sane */
 		allow(&e, 0);
-	check(&e, r > 0 ? 0 : err, "%s: %s of %zu bytes, %s pointer, %d attached", d->name,
-	      rd ? "read()" : "write()", n, ptr_name[k], d->natt);
+		allow(&e, EBUSY);
+		allow(&e, EINTR);
+		allow(&e, EAGAIN);
+		allow(&e, EINVAL);
+		allow(&e, EFAULT);
+	} else if (rd) {
+		/*
+		 * DMABUF use: never data. O_NONBLOCK: EBUSY; blocking: it
+		 * sleeps (the tick: EINTR), unless less than a scan is asked
+		 * (EBUSY or EINVAL at once).
+		 */
+		allow(&e, EBUSY);
+		allow(&e, EINVAL);
+		if (!d->nonblock)
+			allow(&e, EINTR);
+	} else {
+		/*
+		 * Never room: EAGAIN, or it sleeps (the tick: EINTR). The core
+		 * looks for a pending signal before O_NONBLOCK: EINTR either
+		 * way. EINVAL: never enabled since the module was loaded.
+		 */
+		if (d->nonblock)
+			allow(&e, EAGAIN);
+		allow(&e, EINTR);
+		allow(&e, EINVAL);
+	}
+	check(&e, r > 0 ? 0 : err, "%s: %s of %zu bytes, %s pointer, %s, %s, %d attached",
+	      d->name, rd ? "read()" : "write()", n, ptr_name[k],
+	      d->enabled ? (d->dmabuf_mode ? "enabled DMABUF" : "enabled fileio") : "disabled",
+	      d->nonblock ? "O_NONBLOCK" : "blocking", d->natt);
+}
+
+/* poll() on the buffer fd: in DMABUF use never ready (no data, no room). */
+static void op_poll_buf(struct dev *d)
+{
+	struct pollfd p = { .fd = d->s.buf_fd, .events = POLLIN | POLLOUT };
+	int ret = poll(&p, 1, 0);
+
+	count(K_POLL, ret < 0 ? errno : 0);
+	/* EINTR: the tick */
+	if ((ret < 0 && errno != EINTR) || (dmabuf_use(d) && ret > 0)) {
+		if (violation())
+			fprintf(stderr, "VIOLATION (seed %" PRIu64 ", op %" PRIu64 "): %s: poll() on "
+				"the buffer fd in %s, %s, %d attached: %s, revents %#x\n", seed, op_no,
+				d->name, dmabuf_use(d) ? "DMABUF use" : "fileio",
+				d->enabled ? (d->dmabuf_mode ? "enabled DMABUF" : "enabled fileio") :
+				"disabled", d->natt, ret < 0 ? strerror(errno) : "ready",
+				(unsigned int)p.revents);
+	}
 }
 
 /* ---- setup, the loop, teardown ---- */
@@ -1105,6 +1226,7 @@ static void do_disable(struct dev *d) { op_enable(d, false); }
 static void do_realloc(struct dev *d) { (void)d; op_realloc(); }
 static void do_nonblock(struct dev *d) { if (d->s.buf_fd >= 0) op_nonblock(d); }
 static void do_rw(struct dev *d) { if (need_buf(d)) op_rw(d); }
+static void do_poll_buf(struct dev *d) { if (need_buf(d)) op_poll_buf(d); }
 
 static void do_node(struct dev *d)
 {
@@ -1143,6 +1265,7 @@ static struct op {
 	{ "new DMABUF", do_realloc, 25, true, 0, 0 },
 	{ "fault knob", op_fault, 8, true, 0, 0 },
 	{ "read/write", do_rw, 35, false, 0, 0 },
+	{ "poll buffer fd", do_poll_buf, 15, false, 0, 0 },
 };
 
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
@@ -1227,6 +1350,13 @@ static int final_checks(const uint64_t before[16])
 		sim_debugfs_write(&d->s, "buffer0/stall", "0");
 		sim_debugfs_write(&d->s, "buffer0/delay_ms", "0");
 		sim_debugfs_write(&d->s, "buffer0/fail_count", "0");
+		/* blocks left QUEUED (the fds are closed) wait for an enable */
+		ret = sim_flush_queued(&d->s);
+		if (ret) {
+			fprintf(stderr, "fuzz-ioctl: %s: enable + disable to flush queued blocks: %s\n",
+				d->name, strerror(-ret));
+			failed = 1;
+		}
 		/* the core releases attachments from a workqueue */
 		ret = sim_debugfs_wait(&d->s, "buffer0/attachments", 0, 10000);
 		if (ret) {
