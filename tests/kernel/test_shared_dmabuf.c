@@ -159,10 +159,17 @@ static void test_attach_dac_first(void **state)
 	attach_both_and_chain(f, &f->dac, &f->adc);
 }
 
-static void attach_both_enable(struct fixture *f)
+/*
+ * Attach to both; with @adc_first, enqueue the DMABUF to the ADC before
+ * enabling it: the clock starts at enable, so only a block queued before
+ * enable starts with scan 0 at a paced rate.
+ */
+static void attach_both_enable(struct fixture *f, bool adc_first)
 {
 	assert_int_equal(iio_dmabuf_attach(f->adc.buf_fd, f->dfd), 0);
 	assert_int_equal(iio_dmabuf_attach(f->dac.buf_fd, f->dfd), 0);
+	if (adc_first)
+		assert_int_equal(iio_dmabuf_enqueue(f->adc.buf_fd, f->dfd, SIZE, 0), 0);
 	assert_int_equal(sim_enable(&f->adc, true), 0);
 	assert_int_equal(sim_enable(&f->dac, true), 0);
 }
@@ -177,8 +184,7 @@ static void test_detach_adc_while_queued_on_dac(void **state)
 	int sync_fd;
 
 	assert_int_equal(sim_attr_write(&f->dac, "sampling_frequency", "%d", SCANS), 0);
-	attach_both_enable(f);
-	assert_int_equal(iio_dmabuf_enqueue(f->adc.buf_fd, f->dfd, SIZE, 0), 0);
+	attach_both_enable(f, true);
 	assert_int_equal(iio_dmabuf_enqueue(f->dac.buf_fd, f->dfd, SIZE, 0), 0);
 	sync_fd = dmabuf_export_fence_all(f->dfd);
 	assert_true(sync_fd >= 0);
@@ -212,8 +218,7 @@ static void test_detach_dac_while_queued_on_adc(void **state)
 	int sync_fd;
 
 	assert_int_equal(sim_attr_write(&f->adc, "sampling_frequency", "%d", SCANS / 2), 0);
-	attach_both_enable(f);
-	assert_int_equal(iio_dmabuf_enqueue(f->adc.buf_fd, f->dfd, SIZE, 0), 0);
+	attach_both_enable(f, true);
 	sync_fd = dmabuf_export_fence(f->dfd);
 	assert_true(sync_fd >= 0);
 	assert_int_equal(sync_file_status(sync_fd), 0);	/* filling */
@@ -245,8 +250,7 @@ static void test_close_while_queued_on_both(void **state)
 	int fd = f->dfd;
 
 	assert_int_equal(sim_attr_write(&f->adc, "sampling_frequency", "%d", SCANS * 4), 0);
-	attach_both_enable(f);
-	assert_int_equal(iio_dmabuf_enqueue(f->adc.buf_fd, f->dfd, SIZE, 0), 0);
+	attach_both_enable(f, true);
 	/* O_NONBLOCK would refuse it: the DAC's ENQUEUE waits for the ADC */
 	assert_int_equal(iio_dmabuf_enqueue(f->dac.buf_fd, f->dfd, SIZE, 0), 0);
 	assert_int_equal(munmap(f->map, SIZE), 0);
@@ -279,7 +283,7 @@ static void test_close_then_disable(void **state)
 	/* the ADC fills slowly; the DAC waits, then plays slowly */
 	assert_int_equal(sim_attr_write(&f->adc, "sampling_frequency", "10"), 0);
 	assert_int_equal(sim_attr_write(&f->dac, "sampling_frequency", "10"), 0);
-	attach_both_enable(f);
+	attach_both_enable(f, false);
 	assert_int_equal(iio_dmabuf_enqueue(f->adc.buf_fd, f->dfd, SIZE, 0), 0);
 	sync_adc = dmabuf_export_fence(f->dfd);
 	assert_true(sync_adc >= 0);
