@@ -1316,6 +1316,12 @@ static int setup_dev(struct dev *d)
 	d->mask = d->input ? SIM_ALL_CHANNELS : SIM_DAC_CHANNELS;
 	d->scan_bytes = 2 * d->nchan;
 	d->nonblock = false;
+	/* blocks an earlier user left queued would decide the next mode */
+	ret = sim_flush_queued(&d->s);
+	if (ret) {
+		fprintf(stderr, "fuzz-ioctl: flushing %s: %s\n", d->name, strerror(-ret));
+		return ret;
+	}
 	return 0;
 }
 

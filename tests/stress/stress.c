@@ -153,7 +153,10 @@ static int find_devices(void)
 	return 0;
 }
 
-/* Each knob back to neutral (the verify workers set their own up). */
+/*
+ * Each knob back to neutral (the verify workers set their own up), disabled,
+ * and no block left queued from before (it would decide the next mode).
+ */
 static void reset_device(const struct sdev *d)
 {
 	const struct sim *s = &d->s;
@@ -165,14 +168,19 @@ static void reset_device(const struct sdev *d)
 	sim_enable(s, false);
 	if (!d->out)
 		sim_attr_write(s, "loopback", "0");
+	sim_flush_queued(s);
 }
 
-/* After the deadline: release anything a chaos worker may wait for. */
+/*
+ * After the deadline: release anything a chaos worker may wait for, a SYNC
+ * START on the fence of a block queued on a disabled buffer included (only
+ * an enable submits it): stall 0, enable, disable.
+ */
 static void release_chaos(void)
 {
 	for (int i = DEV_ADC0; i <= DEV_DAC0; i++) {
 		sim_debugfs_write(&stress_devs[i].s, "buffer0/stall", "0");
-		sim_enable(&stress_devs[i].s, false);
+		sim_flush_queued(&stress_devs[i].s);
 	}
 }
 
