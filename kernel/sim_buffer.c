@@ -226,6 +226,15 @@ static size_t __sim_buffer_peek(struct sim_buffer *sb, void **data,
 				spin_unlock(&sb->list_lock);
 				break;
 			}
+			/*
+			 * A stall set since the engine last looked: take nothing
+			 * up, so that fault injection decides nothing until the
+			 * stall ends (tests export a fence meanwhile).
+			 */
+			if (READ_ONCE(sb->engine.stall)) {
+				spin_unlock(&sb->list_lock);
+				return 0;
+			}
 			block->started = true;
 			if (atomic_dec_if_positive(&sb->fail_count) < 0) {
 				spin_unlock(&sb->list_lock);

@@ -174,6 +174,9 @@ static void sim_engine_run_paced(struct sim_engine *eng, struct sim_buffer *sb,
 	while (due > pace->done) {
 		moved = sim_engine_move(eng, sb, due - pace->done);
 		if (!moved) {
+			/* a stall set meanwhile: time stands still, no drop */
+			if (READ_ONCE(eng->stall))
+				break;
 			/* no memory offered: drop what is due */
 			atomic64_add(due - pace->done, &eng->overruns);
 			if (eng->ops->drop)
