@@ -3,6 +3,8 @@
 #   make check   every test: host unit tests (plain and ASan+UBSan), VM tests
 #   make run     build, boot the VM and run the main job (scripts/demo)
 #   make check-debug  the kernel tests on a KASAN/lockdep/kmemleak kernel
+#   make check-dmaengine  kernel tests on mainline's dmaengine buffer (sim-dma),
+#                on the debug kernel
 #   make stress  10 minutes of randomized stress on the debug kernel
 #   make fuzz    1e6+ fuzzed ioctls on the debug kernel, an hour of libFuzzer
 #   make check-interop LIBIIO_SRC=/path/to/libiio
@@ -18,7 +20,7 @@ export KDIR VM_KERNEL
 BUILD ?= build
 BUILD_ASAN ?= build-asan
 
-.PHONY: all deps module userspace asan check check-debug check-interop stress fuzz run clean
+.PHONY: all deps module userspace asan check check-debug check-dmaengine check-interop stress fuzz run clean
 
 all: module userspace
 
@@ -28,6 +30,7 @@ deps:
 module: deps
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/vm/kwarn modules
+	@scripts/dmaengine-modules --explain $(KDIR)
 
 userspace: deps
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD)
@@ -43,6 +46,9 @@ check: all asan
 
 check-debug: all
 	@scripts/check-debug
+
+check-dmaengine: all
+	@scripts/check-dmaengine
 
 # Optional (not in check): needs a libiio v1 checkout, built outside the tree.
 check-interop: all

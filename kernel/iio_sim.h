@@ -9,6 +9,9 @@
  *   sim_dev.c     what both devices share: buffer0, sampling_frequency
  *   sim_buffer.c  the IIO buffer: DMABUF attach/enqueue, request queue, fileio
  *   sim_engine.c  the software DMA engine that moves scans to/from requests
+ *
+ * Symbols used by the modules built on top of iio-sim (sim-dma.ko,
+ * iio-sim-dmaengine.ko) are exported GPL from iio-sim.ko.
  */
 #ifndef _IIO_SIM_H_
 #define _IIO_SIM_H_
@@ -30,6 +33,7 @@ struct dma_fence;
 struct iio_chan_spec;
 struct iio_dev;
 struct sg_table;
+struct sim_backend;
 struct task_struct;
 
 /**
@@ -52,9 +56,34 @@ struct sim_engine_ops {
 };
 
 /**
- * struct sim_engine - software DMA engine, one per buffer
+ * struct sim_mem_ops - the memory side of a software DMA engine
+ * @peek:	the memory to move the next scans to or from: sets *@data and
+ *		returns the bytes available there, 0 if there is none. A
+ *		return > 0 opens a move that the next @advance closes (a
+ *		memory side may hold a lock across it)
+ * @advance:	@bytes (at most what @peek returned) were moved at *@data
+ * @ready:	whether @peek would find memory now
+ * @complete_due: optional: complete delayed completions that are due;
+ *		returns nanoseconds until the next one, 0 if none is left
+ *
+ * All are called by the engine thread only. The memory side wakes the
+ * engine with sim_engine_kick() when memory comes.
+ */
+struct sim_mem_ops {
+	size_t (*peek)(void *mem, void **data);
+	void (*advance)(void *mem, size_t bytes);
+	bool (*ready)(void *mem);
+	u64 (*complete_due)(void *mem);
+};
+
+/**
+ * struct sim_engine - software DMA engine: one per device
  * @ops:	device callbacks
  * @priv:	argument of the device callbacks
+ * @mem_ops:	memory side: a sim_buffer, or a sim-dma channel
+ * @mem:	argument of the memory side
+ * @input:	moves scans from the device to memory (else the reverse)
+ * @scan_bytes:	bytes per scan, set at start
  * @task:	the engine thread, only while the buffer is enabled
  * @wq:		wakes the thread: new request, fileio space, rate change
  * @rate:	scans per second; 0 runs unthrottled
@@ -70,6 +99,10 @@ struct sim_engine_ops {
 struct sim_engine {
 	const struct sim_engine_ops *ops;
 	void *priv;
+	const struct sim_mem_ops *mem_ops;
+	void *mem;
+	bool input;
+	size_t scan_bytes;
 	struct task_struct *task;
 	wait_queue_head_t wq;
 	u32 rate;
@@ -211,17 +244,16 @@ struct sim_buffer *sim_buffer_alloc(struct device *dma_dev,
 				    void *priv);
 void sim_buffer_kill(struct sim_buffer *sb);
 void sim_buffer_wait_all_released(void);
-size_t sim_buffer_peek(struct sim_buffer *sb, void **data);
-void sim_buffer_advance(struct sim_buffer *sb, size_t bytes);
-bool sim_buffer_ready(struct sim_buffer *sb);
-u64 sim_buffer_complete_due(struct sim_buffer *sb);
 void sim_buffer_debugfs_init(struct sim_buffer *sb, struct dentry *parent);
 
 /* sim_engine.c */
 void sim_engine_init(struct sim_engine *eng, const struct sim_engine_ops *ops,
-		     void *priv);
+		     void *priv, bool input);
+void sim_engine_set_mem(struct sim_engine *eng, const struct sim_mem_ops *ops,
+			void *mem);
 void sim_engine_free(struct sim_engine *eng);
-int sim_engine_start(struct sim_engine *eng, const unsigned long *scan_mask);
+int sim_engine_start(struct sim_engine *eng, const unsigned long *scan_mask,
+		     size_t scan_bytes);
 void sim_engine_stop(struct sim_engine *eng);
 void sim_engine_set_rate(struct sim_engine *eng, u32 rate);
 u32 sim_engine_get_rate(struct sim_engine *eng);
@@ -248,20 +280,59 @@ struct sim_line {
 #define SIM_LINE_SCANS	SZ_256K
 
 /* sim_main.c */
+#define SIM_MAX_PAIRS	16
+
+struct sim_pairs;
 struct dentry *sim_debugfs_root(void);
+struct sim_pairs *sim_pairs_create(struct device *dev, unsigned int n,
+				   bool dmabuf,
+				   const struct sim_backend *backend);
+void sim_pairs_destroy(struct sim_pairs *ps);
+
+struct sim_dev;
+
+/**
+ * struct sim_backend - another buffer implementation for the devices
+ * @name:	what the device's buffer_impl attribute shows
+ * @setup:	give @sd->indio_dev its buffer0 (direction @dir) and set
+ *		@sd->eng, an engine with the device side @ops (argument: the
+ *		device's private data); before registration. Returns 0 or a
+ *		negative errno, having undone what it did
+ * @teardown:	undo @setup, after the device's unregistration
+ * @debugfs_init: optional: add files to @sd->debugfs, after registration
+ *
+ * iio-sim's own buffer (struct sim_buffer) is the default; the modules
+ * built on iio-sim add others (iio-sim-dmaengine.ko: mainline's).
+ */
+struct sim_backend {
+	const char *name;
+	int (*setup)(struct sim_dev *sd, enum iio_buffer_direction dir,
+		     const struct sim_engine_ops *ops);
+	void (*teardown)(struct sim_dev *sd);
+	void (*debugfs_init)(struct sim_dev *sd);
+};
 
 /**
  * struct sim_dev - what every simulated device has: the first member of its
  * iio_priv() data, so that the shared iio_info callbacks find it
  * @indio_dev:	the IIO device
- * @sb:		its buffer, buffer0
+ * @sb:		its buffer, buffer0, if served by iio-sim's own buffer
+ * @eng:	the engine that moves its scans (its converter)
+ * @backend:	the buffer implementation, NULL for iio-sim's own
+ * @backend_priv: the backend's data
  * @debugfs:	its debugfs directory, iio-sim/iio:deviceN
  */
 struct sim_dev {
 	struct iio_dev *indio_dev;
 	struct sim_buffer *sb;
+	struct sim_engine *eng;
+	const struct sim_backend *backend;
+	void *backend_priv;
 	struct dentry *debugfs;
 };
+
+/* sim_dev.c: the buffer_impl attribute of every device */
+extern struct iio_dev_attr iio_dev_attr_buffer_impl;
 
 /*
  * A channel of a simulated device: voltage @_chan, scan index @_index,
@@ -295,12 +366,15 @@ int sim_dev_write_raw_get_fmt(struct iio_dev *indio_dev,
 int sim_dev_register(struct sim_dev *sd, struct device *parent,
 		     enum iio_buffer_direction dir, bool dmabuf,
 		     const struct sim_engine_ops *ops, u32 rate);
+ssize_t sim_dev_overruns_show(struct device *dev,
+			      struct device_attribute *attr, char *buf);
 void sim_dev_destroy(struct sim_dev *sd);
 
 /* sim_adc.c */
 struct sim_adc;
 struct sim_adc *sim_adc_create(struct device *parent, bool dmabuf,
-			       const char *name, struct sim_line *line);
+			       const char *name, struct sim_line *line,
+			       const struct sim_backend *backend);
 void sim_adc_destroy(struct sim_adc *adc);
 void sim_line_play(struct sim_line *line, const __le16 *data,
 		   unsigned int nscans, unsigned int nchan, const u8 *chan);
@@ -308,7 +382,8 @@ void sim_line_play(struct sim_line *line, const __le16 *data,
 /* sim_dac.c */
 struct sim_dac;
 struct sim_dac *sim_dac_create(struct device *parent, bool dmabuf,
-			       const char *name, struct sim_line *line);
+			       const char *name, struct sim_line *line,
+			       const struct sim_backend *backend);
 void sim_dac_destroy(struct sim_dac *dac);
 
 #endif /* _IIO_SIM_H_ */

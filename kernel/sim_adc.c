@@ -233,8 +233,7 @@ static ssize_t loopback_store(struct device *dev, struct device_attribute *attr,
 	WRITE_ONCE(line->on, on);
 	spin_unlock(&line->lock);
 	/* the engine switches between its own clock and the DAC's */
-	sim_engine_set_rate(&adc->dev.sb->engine,
-			    sim_engine_get_rate(&adc->dev.sb->engine));
+	sim_engine_set_rate(adc->dev.eng, sim_engine_get_rate(adc->dev.eng));
 	return len;
 }
 
@@ -244,6 +243,7 @@ static struct attribute *sim_adc_attrs[] = {
 	&iio_dev_attr_waveform.dev_attr.attr,
 	&iio_const_attr_waveform_available.dev_attr.attr,
 	&iio_dev_attr_loopback.dev_attr.attr,
+	&iio_dev_attr_buffer_impl.dev_attr.attr,
 	NULL
 };
 
@@ -272,11 +272,13 @@ static const struct iio_chan_spec sim_adc_channels[SIM_ADC_CHANNELS] = {
  * @dmabuf:	offer the DMABUF interface on buffer0
  * @name:	IIO device name
  * @line:	the loopback line from its sim-dac; its @adc is set here
+ * @backend:	buffer implementation; NULL for iio-sim's own
  *
  * Return: the device, or an ERR_PTR() on failure.
  */
 struct sim_adc *sim_adc_create(struct device *parent, bool dmabuf,
-			       const char *name, struct sim_line *line)
+			       const char *name, struct sim_line *line,
+			       const struct sim_backend *backend)
 {
 	struct iio_dev *indio_dev;
 	struct sim_adc *adc;
@@ -288,6 +290,7 @@ struct sim_adc *sim_adc_create(struct device *parent, bool dmabuf,
 
 	adc = iio_priv(indio_dev);
 	adc->dev.indio_dev = indio_dev;
+	adc->dev.backend = backend;
 	adc->waveform = SIM_WAVE_COUNTER;
 	adc->line = line;
 
@@ -302,7 +305,7 @@ struct sim_adc *sim_adc_create(struct device *parent, bool dmabuf,
 		iio_device_free(indio_dev);
 		return ERR_PTR(ret);
 	}
-	line->adc = &adc->dev.sb->engine;
+	line->adc = adc->dev.eng;
 	return adc;
 }
 

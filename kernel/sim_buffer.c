@@ -2,9 +2,10 @@
 /*
  * iio-sim buffer: an IIO buffer implementing the IIO DMABUF interface
  * (attach, detach, enqueue) and the classic read()/write() interface on top
- * of a software DMA engine (sim_engine.c). Direction neutral: the engine asks
- * for the next piece of memory with sim_buffer_peek() and reports progress
- * with sim_buffer_advance().
+ * of a software DMA engine (sim_engine.c). Direction neutral: the buffer is
+ * the engine's memory side (struct sim_mem_ops): the engine asks for the next
+ * piece of memory with sim_buffer_peek() and reports progress with
+ * sim_buffer_advance().
  *
  * DMABUF blocks follow the life cycle of mainline's industrialio-buffer-dma
  * (see enum sim_block_state and kernel/README.md):
@@ -132,16 +133,14 @@ static void sim_buffer_finish(struct sim_buffer *sb, struct sim_block *block,
 	spin_unlock(&sb->list_lock);
 }
 
-/**
- * sim_buffer_complete_due() - complete the delayed blocks that are due
- * @sb:		the buffer
- *
- * Called by the engine thread only.
- *
- * Return: nanoseconds until the next delayed completion, 0 if none is left.
+/*
+ * sim_mem_ops.complete_due: complete the delayed blocks that are due; returns
+ * nanoseconds until the next delayed completion, 0 if none is left. Called
+ * by the engine thread only.
  */
-u64 sim_buffer_complete_due(struct sim_buffer *sb)
+static u64 sim_buffer_complete_due(void *mem)
 {
+	struct sim_buffer *sb = mem;
 	struct sim_block *block;
 	u64 now;
 
@@ -265,43 +264,33 @@ static size_t __sim_buffer_peek(struct sim_buffer *sb, void **data,
 	return min(avail, sb->ring_size - pos);
 }
 
-/**
- * sim_buffer_peek() - memory the engine may move scans to or from next
- * @sb:		the buffer
- * @data:	set to the start of that memory
- *
- * Called by the engine thread only. Takes up the head block, which an
- * injected fault may complete at once.
- *
- * Return: the number of bytes available at @data, 0 if there is none. In
- * fileio mode a multiple of the scan size; a DMABUF block may end inside a
- * scan.
+/*
+ * sim_mem_ops.peek: memory the engine may move scans to or from next. Called
+ * by the engine thread only. Takes up the head block, which an injected
+ * fault may complete at once. Returns the number of bytes available at
+ * @data, 0 if there is none: in fileio mode a multiple of the scan size; a
+ * DMABUF block may end inside a scan.
  */
-size_t sim_buffer_peek(struct sim_buffer *sb, void **data)
+static size_t sim_buffer_peek(void *mem, void **data)
 {
-	return __sim_buffer_peek(sb, data, true);
+	return __sim_buffer_peek(mem, data, true);
 }
 
-/**
- * sim_buffer_ready() - whether sim_buffer_peek() would find memory
- * @sb:		the buffer
- *
- * Return: true if the engine can move scans now.
- */
-bool sim_buffer_ready(struct sim_buffer *sb)
+/* sim_mem_ops.ready: whether sim_buffer_peek() would find memory */
+static bool sim_buffer_ready(void *mem)
 {
 	void *data;
 
-	return __sim_buffer_peek(sb, &data, false) != 0;
+	return __sim_buffer_peek(mem, &data, false) != 0;
 }
 
-/**
- * sim_buffer_advance() - the engine moved @bytes at the memory last peeked
- * @sb:		the buffer
- * @bytes:	bytes moved, at most what sim_buffer_peek() returned
+/*
+ * sim_mem_ops.advance: the engine moved @bytes (at most what
+ * sim_buffer_peek() returned) at the memory last peeked.
  */
-void sim_buffer_advance(struct sim_buffer *sb, size_t bytes)
+static void sim_buffer_advance(void *mem, size_t bytes)
 {
+	struct sim_buffer *sb = mem;
 	struct iio_buffer *buffer = &sb->buffer;
 	struct sim_block *block;
 
@@ -337,6 +326,13 @@ void sim_buffer_advance(struct sim_buffer *sb, size_t bytes)
 		wake_up(&buffer->pollq);
 	}
 }
+
+static const struct sim_mem_ops sim_buffer_mem_ops = {
+	.peek = sim_buffer_peek,
+	.advance = sim_buffer_advance,
+	.ready = sim_buffer_ready,
+	.complete_due = sim_buffer_complete_due,
+};
 
 /* --- DMABUF interface --------------------------------------------------- */
 
@@ -751,7 +747,7 @@ static int sim_buffer_enable(struct iio_buffer *buffer,
 		sim_buffer_submit_incoming(sb, true);
 	}
 
-	ret = sim_engine_start(&sb->engine, buffer->scan_mask);
+	ret = sim_engine_start(&sb->engine, buffer->scan_mask, sb->scan_bytes);
 	if (ret) {
 		if (sb->mode == SIM_MODE_DMABUF)
 			sim_buffer_submit_incoming(sb, false);
@@ -901,7 +897,8 @@ struct sim_buffer *sim_buffer_alloc(struct device *dma_dev,
 	INIT_LIST_HEAD(&sb->active);
 	INIT_LIST_HEAD(&sb->done);
 	sb->fail_errno = EIO;
-	sim_engine_init(&sb->engine, ops, priv);
+	sim_engine_init(&sb->engine, ops, priv, dir == IIO_BUFFER_DIRECTION_IN);
+	sim_engine_set_mem(&sb->engine, &sim_buffer_mem_ops, sb);
 
 	atomic_inc(&sim_buffers_live);
 	return sb;

@@ -19,6 +19,7 @@
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/iio/iio.h>
+#include <linux/iio/sysfs.h>
 #include <linux/kernel.h>
 #include <linux/unaligned.h>
 
@@ -86,7 +87,17 @@ static const struct sim_engine_ops sim_dac_engine_ops = {
 	.drop = sim_dac_drop,
 };
 
+static struct attribute *sim_dac_attrs[] = {
+	&iio_dev_attr_buffer_impl.dev_attr.attr,
+	NULL
+};
+
+static const struct attribute_group sim_dac_attr_group = {
+	.attrs = sim_dac_attrs,
+};
+
 static const struct iio_info sim_dac_info = {
+	.attrs = &sim_dac_attr_group,
 	.read_raw = sim_dev_read_raw,
 	.write_raw = sim_dev_write_raw,
 	.write_raw_get_fmt = sim_dev_write_raw_get_fmt,
@@ -126,11 +137,13 @@ DEFINE_DEBUGFS_ATTRIBUTE(sim_dac_bytes_fops, sim_dac_bytes_get, NULL,
  * @dmabuf:	offer the DMABUF interface on buffer0
  * @name:	IIO device name
  * @line:	the loopback line to its sim-adc
+ * @backend:	buffer implementation; NULL for iio-sim's own
  *
  * Return: the device, or an ERR_PTR() on failure.
  */
 struct sim_dac *sim_dac_create(struct device *parent, bool dmabuf,
-			       const char *name, struct sim_line *line)
+			       const char *name, struct sim_line *line,
+			       const struct sim_backend *backend)
 {
 	struct iio_dev *indio_dev;
 	struct sim_dac *dac;
@@ -142,6 +155,7 @@ struct sim_dac *sim_dac_create(struct device *parent, bool dmabuf,
 
 	dac = iio_priv(indio_dev);
 	dac->dev.indio_dev = indio_dev;
+	dac->dev.backend = backend;
 	dac->line = line;
 
 	indio_dev->name = name;

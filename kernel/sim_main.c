@@ -11,7 +11,9 @@
  *
  * It creates "pairs" ADC/DAC pairs: pair 0 is sim-adc and sim-dac, pair i > 0
  * is sim-adc<i> and sim-dac<i> (no labels: the names are unique). The DAC of
- * a pair can loop back into its ADC (struct sim_line).
+ * a pair can loop back into its ADC (struct sim_line). With pairs=0 it
+ * creates none: iio-sim-dmaengine.ko then creates the pair on mainline's
+ * dmaengine buffer through sim_pairs_create().
  */
 
 #include <linux/debugfs.h>
@@ -33,12 +35,10 @@ module_param(dmabuf, bool, 0444);
 MODULE_PARM_DESC(dmabuf,
 		 "Offer the IIO DMABUF interface on the buffers (default: true)");
 
-#define SIM_MAX_PAIRS	16
-
 static unsigned int pairs = 1;
 module_param(pairs, uint, 0444);
 MODULE_PARM_DESC(pairs,
-		 "Number of sim-adc/sim-dac pairs, 1.." __stringify(SIM_MAX_PAIRS) " (default: 1)");
+		 "Number of sim-adc/sim-dac pairs, 0.." __stringify(SIM_MAX_PAIRS) " (default: 1)");
 
 static struct platform_device *sim_pdev;
 static struct dentry *sim_debugfs;
@@ -69,7 +69,8 @@ struct sim_pair {
 };
 
 /**
- * struct sim_pairs - every pair, the platform device's driver data
+ * struct sim_pairs - every pair of a parent device (iio-sim's platform
+ * device's driver data)
  * @n:		number of pairs
  * @pair:	the pairs
  */
@@ -89,7 +90,8 @@ static void sim_pair_destroy(struct sim_pair *p)
 }
 
 static int sim_pair_create(struct device *dev, struct sim_pair *p,
-			   unsigned int i)
+			   unsigned int i, bool dmabuf,
+			   const struct sim_backend *backend)
 {
 	char sfx[12] = "";
 
@@ -103,18 +105,22 @@ static int sim_pair_create(struct device *dev, struct sim_pair *p,
 	if (!p->line.fifo)
 		return -ENOMEM;
 
-	p->adc = sim_adc_create(dev, dmabuf, p->names[0], &p->line);
+	p->adc = sim_adc_create(dev, dmabuf, p->names[0], &p->line, backend);
 	if (IS_ERR(p->adc))
 		return dev_err_probe(dev, PTR_ERR(p->adc), "cannot create %s\n",
 				     p->names[0]);
-	p->dac = sim_dac_create(dev, dmabuf, p->names[1], &p->line);
+	p->dac = sim_dac_create(dev, dmabuf, p->names[1], &p->line, backend);
 	if (IS_ERR(p->dac))
 		return dev_err_probe(dev, PTR_ERR(p->dac), "cannot create %s\n",
 				     p->names[1]);
 	return 0;
 }
 
-static void sim_pairs_destroy(struct sim_pairs *ps)
+/**
+ * sim_pairs_destroy() - destroy the pairs sim_pairs_create() made
+ * @ps:		the pairs
+ */
+void sim_pairs_destroy(struct sim_pairs *ps)
 {
 	unsigned int i;
 
@@ -122,29 +128,54 @@ static void sim_pairs_destroy(struct sim_pairs *ps)
 		sim_pair_destroy(&ps->pair[i]);
 	kfree(ps);
 }
+EXPORT_SYMBOL_GPL(sim_pairs_destroy);
+
+/**
+ * sim_pairs_create() - create and register ADC/DAC pairs
+ * @dev:	their parent device
+ * @n:		number of pairs, at most SIM_MAX_PAIRS (more are clamped)
+ * @dmabuf:	offer the DMABUF interface (iio-sim's own buffer)
+ * @backend:	buffer implementation, NULL for iio-sim's own
+ *
+ * Return: the pairs, to be destroyed with sim_pairs_destroy(), or an
+ * ERR_PTR().
+ */
+struct sim_pairs *sim_pairs_create(struct device *dev, unsigned int n,
+				   bool dmabuf,
+				   const struct sim_backend *backend)
+{
+	struct sim_pairs *ps;
+	unsigned int i;
+	int ret;
+
+	n = min_t(unsigned int, n, SIM_MAX_PAIRS);
+	ps = kzalloc(struct_size(ps, pair, n), GFP_KERNEL);
+	if (!ps)
+		return ERR_PTR(-ENOMEM);
+	ps->n = n;
+	for (i = 0; i < n; i++) {
+		ret = sim_pair_create(dev, &ps->pair[i], i, dmabuf, backend);
+		if (ret) {
+			sim_pairs_destroy(ps);
+			return ERR_PTR(ret);
+		}
+	}
+	return ps;
+}
+EXPORT_SYMBOL_GPL(sim_pairs_create);
 
 static int sim_probe(struct platform_device *pdev)
 {
-	unsigned int i, n = clamp(pairs, 1U, SIM_MAX_PAIRS);
 	struct sim_pairs *ps;
-	int ret;
 
 	/* exporters map DMABUFs for this device: no segment size limit */
 	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 	/* the engine is the CPU: no cache maintenance for its mappings */
 	sim_dma_set_coherent(&pdev->dev);
 
-	ps = kzalloc(struct_size(ps, pair, n), GFP_KERNEL);
-	if (!ps)
-		return -ENOMEM;
-	ps->n = n;
-	for (i = 0; i < n; i++) {
-		ret = sim_pair_create(&pdev->dev, &ps->pair[i], i);
-		if (ret) {
-			sim_pairs_destroy(ps);
-			return ret;
-		}
-	}
+	ps = sim_pairs_create(&pdev->dev, pairs, dmabuf, NULL);
+	if (IS_ERR(ps))
+		return PTR_ERR(ps);
 	platform_set_drvdata(pdev, ps);
 	return 0;
 }

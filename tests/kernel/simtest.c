@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
@@ -100,6 +101,16 @@ int sim_attr_write(const struct sim *s, const char *attr, const char *fmt, ...)
 	return ret;
 }
 
+/* Whether a sysfs attribute has write permission at all (root included). */
+static bool attr_writable(const struct sim *s, const char *attr)
+{
+	char path[640];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", s->dir, attr);
+	return stat(path, &st) == 0 && (st.st_mode & 0222);
+}
+
 int sim_attr_read(const struct sim *s, const char *attr, char *out, size_t len)
 {
 	char path[640];
@@ -169,7 +180,8 @@ static int setup_device(struct sim *s, const char *name, bool input, unsigned in
 		ret = sim_attr_write(s, "sampling_frequency", "%u", rate);
 	if (!ret)
 		ret = sim_attr_write(s, "buffer0/length", "262144");
-	if (!ret && input)
+	/* mainline's dmaengine buffer has a fixed (read-only) watermark */
+	if (!ret && input && attr_writable(s, "buffer0/watermark"))
 		ret = sim_attr_write(s, "buffer0/watermark", "1");
 	if (!ret)
 		ret = sim_open_buffer(s);
