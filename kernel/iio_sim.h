@@ -7,8 +7,9 @@
  *   sim_adc.c     the sim-adc IIO device: channels, waveforms, loopback
  *   sim_dac.c     the sim-dac IIO device: consumed-data accounting
  *   sim_dev.c     what both devices share: buffer0, sampling_frequency
- *   sim_buffer.c  the IIO buffer: DMABUF attach/enqueue, request queue, fileio
- *   sim_engine.c  the software DMA engine that moves scans to/from requests
+ *   sim_buffer.c  the IIO buffer: the DMABUF block life cycle, enable/disable
+ *   sim_buffer_fileio.c  its fileio side: the ring, read() and write()
+ *   sim_engine.c  the software DMA engine that moves scans to/from memory
  *
  * Symbols used by the modules built on top of iio-sim (sim-dma.ko,
  * iio-sim-dmaengine.ko) are exported GPL from iio-sim.ko.
@@ -237,6 +238,29 @@ static inline struct sim_buffer *to_sim_buffer(struct iio_buffer *buffer)
 	return container_of(buffer, struct sim_buffer, buffer);
 }
 
+/*
+ * Whether DMABUFs are attached through the open buffer fd: the core's list of
+ * attachments, which DETACH and close() empty at once. sb->attached also
+ * counts attachments of a closed fd that wait for the core's deferred
+ * cleanup (system_wq) of their last transfers; those must not decide the
+ * mode of the next user. A lockless hint (list_empty() reads once); taking
+ * dmabufs_mutex here would invert the core's lock order.
+ */
+static inline bool sim_buffer_fd_attached(struct sim_buffer *sb)
+{
+	return !list_empty(&sb->buffer.dmabufs);
+}
+
+/*
+ * DMABUF use: DMABUFs attached through the fd, or enabled in DMABUF mode.
+ * read()/write() are refused then, and poll() never reports the fd ready.
+ */
+static inline bool sim_buffer_dmabuf_busy(struct sim_buffer *sb)
+{
+	return sim_buffer_fd_attached(sb) ||
+	       (READ_ONCE(sb->enabled) && READ_ONCE(sb->mode) == SIM_MODE_DMABUF);
+}
+
 /* sim_buffer.c */
 struct sim_buffer *sim_buffer_alloc(struct device *dma_dev,
 				    enum iio_buffer_direction dir, bool dmabuf,
@@ -245,6 +269,17 @@ struct sim_buffer *sim_buffer_alloc(struct device *dma_dev,
 void sim_buffer_kill(struct sim_buffer *sb);
 void sim_buffer_wait_all_released(void);
 void sim_buffer_debugfs_init(struct sim_buffer *sb, struct dentry *parent);
+
+/* sim_buffer_fileio.c */
+size_t sim_fileio_peek(struct sim_buffer *sb, void **data);
+void sim_fileio_advance(struct sim_buffer *sb, size_t bytes);
+int sim_fileio_enable(struct sim_buffer *sb);
+void sim_fileio_disable(struct sim_buffer *sb);
+int sim_buffer_read(struct iio_buffer *buffer, size_t n, char __user *buf);
+int sim_buffer_write(struct iio_buffer *buffer, size_t n,
+		     const char __user *buf);
+size_t sim_buffer_space_available(struct iio_buffer *buffer);
+size_t sim_buffer_data_available(struct iio_buffer *buffer);
 
 /* sim_engine.c */
 void sim_engine_init(struct sim_engine *eng, const struct sim_engine_ops *ops,

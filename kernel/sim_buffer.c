@@ -63,12 +63,10 @@
 #include "iio_sim.h"
 
 /*
- * buffer0/length, the fileio ring's size in scans: any length, as in
- * mainline (libiio writes its DMABUF block size in bytes there); a ring
- * larger than this fails with -ENOMEM when fileio sets it up.
+ * buffer0/length, the fileio ring's size in scans: any length from 1, as in
+ * mainline (libiio writes its DMABUF block size in bytes there).
  */
 #define SIM_BUFFER_DEF_LENGTH	SZ_256K
-#define SIM_RING_MAX_BYTES	SZ_1G
 
 /* Buffers not released yet; module exit waits for zero. */
 static atomic_t sim_buffers_live = ATOMIC_INIT(0);
@@ -197,23 +195,11 @@ static int sim_buffer_fail_errno(struct sim_buffer *sb)
 	return err && err < MAX_ERRNO ? -(int)err : -EIO;
 }
 
-/*
- * The fileio ring has one producer and one consumer (the engine and read()
- * for an input buffer). Each publishes its index with a release store after
- * touching the data, and reads the other's with an acquire load.
- */
-static size_t sim_ring_used(struct sim_buffer *sb)
-{
-	/* pairs with the release stores in advance and read */
-	return smp_load_acquire(&sb->head) - smp_load_acquire(&sb->tail);
-}
-
 /* sim_buffer_peek(); @take: take up the head block (else only look) */
 static size_t __sim_buffer_peek(struct sim_buffer *sb, void **data,
 				bool take)
 {
 	struct sim_block *block;
-	size_t pos, avail;
 
 	if (sb->mode == SIM_MODE_DMABUF) {
 		for (;;) {
@@ -250,18 +236,7 @@ static size_t __sim_buffer_peek(struct sim_buffer *sb, void **data,
 		return block->size - block->offset;
 	}
 
-	/* fileio: free space for an input buffer, data for an output one */
-	avail = sim_ring_used(sb);
-	if (sb->buffer.direction == IIO_BUFFER_DIRECTION_IN) {
-		avail = sb->ring_size - avail;
-		pos = sb->head % sb->ring_size;
-	} else {
-		/* write() stores any number of bytes: whole scans only */
-		avail -= avail % sb->scan_bytes;
-		pos = sb->tail % sb->ring_size;
-	}
-	*data = sb->ring + pos;
-	return min(avail, sb->ring_size - pos);
+	return sim_fileio_peek(sb, data);
 }
 
 /*
@@ -291,7 +266,6 @@ static bool sim_buffer_ready(void *mem)
 static void sim_buffer_advance(void *mem, size_t bytes)
 {
 	struct sim_buffer *sb = mem;
-	struct iio_buffer *buffer = &sb->buffer;
 	struct sim_block *block;
 
 	if (sb->mode == SIM_MODE_DMABUF) {
@@ -314,17 +288,7 @@ static void sim_buffer_advance(void *mem, size_t bytes)
 			sim_buffer_finish(sb, block, 0);
 		return;
 	}
-
-	if (buffer->direction == IIO_BUFFER_DIRECTION_IN) {
-		/* publish the scans written, pairs with sim_ring_used() */
-		smp_store_release(&sb->head, sb->head + bytes);
-		if (sim_ring_used(sb) >= buffer->watermark * sb->scan_bytes)
-			wake_up(&buffer->pollq);
-	} else {
-		/* release the space read, pairs with sim_ring_used() */
-		smp_store_release(&sb->tail, sb->tail + bytes);
-		wake_up(&buffer->pollq);
-	}
+	sim_fileio_advance(sb, bytes);
 }
 
 static const struct sim_mem_ops sim_buffer_mem_ops = {
@@ -482,176 +446,6 @@ static void sim_buffer_unlock_queue(struct iio_buffer *buffer)
 	mutex_unlock(&to_sim_buffer(buffer)->lock);
 }
 
-/* --- classic interface -------------------------------------------------- */
-
-static int sim_buffer_ring_setup(struct sim_buffer *sb, size_t scan_bytes);
-
-/*
- * Whether a write() on a disabled buffer may set the ring up anew: only when
- * nothing written is waiting in it (otherwise enable sets it up).
- */
-static bool sim_buffer_ring_used_empty(struct sim_buffer *sb)
-{
-	return !sb->ring || !sim_ring_used(sb);
-}
-
-/*
- * Whether DMABUFs are attached through the open buffer fd: the core's list of
- * attachments, which DETACH and close() empty at once. sb->attached also
- * counts attachments of a closed fd that wait for the core's deferred
- * cleanup (system_wq) of their last transfers; those must not decide the
- * mode of the next user. A lockless hint (list_empty() reads once); taking
- * dmabufs_mutex here would invert the core's lock order.
- */
-static bool sim_buffer_fd_attached(struct sim_buffer *sb)
-{
-	return !list_empty(&sb->buffer.dmabufs);
-}
-
-/*
- * DMABUF use: DMABUFs attached through the fd, or enabled in DMABUF mode.
- * read()/write() are refused then, and poll() never reports the fd ready.
- */
-static bool sim_buffer_dmabuf_busy(struct sim_buffer *sb)
-{
-	return sim_buffer_fd_attached(sb) ||
-	       (READ_ONCE(sb->enabled) && READ_ONCE(sb->mode) == SIM_MODE_DMABUF);
-}
-
-static int sim_buffer_read(struct iio_buffer *buffer, size_t n,
-			   char __user *buf)
-{
-	struct sim_buffer *sb = to_sim_buffer(buffer);
-	size_t used, pos, chunk, done = 0;
-	int ret = 0;
-
-	if (sim_buffer_dmabuf_busy(sb))
-		return -EBUSY;
-
-	guard(mutex)(&sb->read_lock);
-
-	if (!sb->ring || n < sb->scan_bytes)
-		return -EINVAL;
-
-	used = sim_ring_used(sb);
-	n = min(n - n % sb->scan_bytes, used);
-	while (done < n) {
-		pos = (sb->tail + done) % sb->ring_size;
-		chunk = min(n - done, sb->ring_size - pos);
-		if (copy_to_user(buf + done, sb->ring + pos, chunk)) {
-			ret = -EFAULT;
-			break;
-		}
-		done += chunk;
-	}
-
-	if (done) {
-		/* release the space read, pairs with sim_ring_used() */
-		smp_store_release(&sb->tail, sb->tail + done);
-		sim_engine_kick(&sb->engine);
-		return done;
-	}
-	return ret;
-}
-
-/*
- * write() on an output buffer: stores what fits of @n bytes in the ring (at
- * least one scan's worth when space_available said so). Works while the
- * buffer is disabled too, so that playback starts with data: the ring is
- * kept at enable as long as length and the scan size did not change.
- */
-static int sim_buffer_write(struct iio_buffer *buffer, size_t n,
-			    const char __user *buf)
-{
-	struct sim_buffer *sb = to_sim_buffer(buffer);
-	size_t free, pos, chunk, done = 0;
-	size_t scan = buffer->bytes_per_datum;
-	int ret = 0;
-
-	if (sim_buffer_dmabuf_busy(sb))
-		return -EBUSY;
-
-	guard(mutex)(&sb->read_lock);
-
-	if (!scan)
-		return -EINVAL;
-	if (!READ_ONCE(sb->enabled) &&
-	    (!sb->ring || sb->scan_bytes != scan ||
-	     sb->ring_size != (size_t)buffer->length * scan) &&
-	    sim_buffer_ring_used_empty(sb)) {
-		ret = sim_buffer_ring_setup(sb, scan);
-		if (ret)
-			return ret;
-	}
-	if (!sb->ring)
-		return -EINVAL;
-
-	free = sb->ring_size - sim_ring_used(sb);
-	n = min(n, free);
-	while (done < n) {
-		pos = (sb->head + done) % sb->ring_size;
-		chunk = min(n - done, sb->ring_size - pos);
-		if (copy_from_user(sb->ring + pos, buf + done, chunk)) {
-			ret = -EFAULT;
-			break;
-		}
-		done += chunk;
-	}
-
-	if (done) {
-		/* publish the data written, pairs with sim_ring_used() */
-		smp_store_release(&sb->head, sb->head + done);
-		sim_engine_kick(&sb->engine);
-		return done;
-	}
-	return ret;
-}
-
-/* Scans that write() can store now, for the core's write() and poll(). */
-static size_t sim_buffer_space_available(struct iio_buffer *buffer)
-{
-	struct sim_buffer *sb = to_sim_buffer(buffer);
-	size_t scan;
-
-	/*
-	 * In DMABUF use no room ever comes, as in mainline: poll() does not
-	 * report POLLOUT, write() waits or fails with -EAGAIN.
-	 */
-	if (sim_buffer_dmabuf_busy(sb))
-		return 0;
-
-	guard(mutex)(&sb->read_lock);
-	scan = buffer->bytes_per_datum;
-	/*
-	 * No scan size before the first enable: claim room, so that write()
-	 * fails with -EINVAL instead of waiting for room that never comes.
-	 */
-	if (!scan)
-		return buffer->length;
-	/* no ring yet, or one write() would set up anew: all of it */
-	if (!sb->ring || (!READ_ONCE(sb->enabled) && sb->scan_bytes != scan))
-		return buffer->length;
-	return (sb->ring_size - sim_ring_used(sb)) / scan;
-}
-
-static size_t sim_buffer_data_available(struct iio_buffer *buffer)
-{
-	struct sim_buffer *sb = to_sim_buffer(buffer);
-
-	/*
-	 * In DMABUF use no data ever comes, as in mainline: poll() does not
-	 * report POLLIN, a blocking read() waits, a non-blocking one reaches
-	 * sim_buffer_read() and fails with -EBUSY.
-	 */
-	if (sim_buffer_dmabuf_busy(sb))
-		return 0;
-
-	guard(mutex)(&sb->read_lock);
-	if (!sb->ring || !sb->scan_bytes)
-		return 0;
-	return sim_ring_used(sb) / sb->scan_bytes;
-}
-
 static int sim_buffer_set_bytes_per_datum(struct iio_buffer *buffer,
 					  size_t bpd)
 {
@@ -665,29 +459,6 @@ static int sim_buffer_set_length(struct iio_buffer *buffer,
 	if (length < 1)
 		return -EINVAL;
 	buffer->length = length;
-	return 0;
-}
-
-/* (Re)allocate and empty the fileio ring. */
-static int sim_buffer_ring_setup(struct sim_buffer *sb, size_t scan_bytes)
-{
-	size_t size = (size_t)sb->buffer.length * scan_bytes;
-
-	lockdep_assert_held(&sb->read_lock);
-	sb->scan_bytes = scan_bytes;
-	if (size != sb->ring_size) {
-		kvfree(sb->ring);
-		sb->ring = NULL;
-		sb->ring_size = 0;
-		if (size > SIM_RING_MAX_BYTES)
-			return -ENOMEM;
-		sb->ring = kvzalloc(size, GFP_KERNEL);
-		if (!sb->ring)
-			return -ENOMEM;
-		sb->ring_size = size;
-	}
-	sb->head = 0;
-	sb->tail = 0;
 	return 0;
 }
 
@@ -732,13 +503,7 @@ static int sim_buffer_enable(struct iio_buffer *buffer,
 	sb->mode = sim_buffer_fd_attached(sb) || !list_empty(&sb->incoming) ?
 		   SIM_MODE_DMABUF : SIM_MODE_FILEIO;
 	if (sb->mode == SIM_MODE_FILEIO) {
-		/* an output ring keeps what write() stored while disabled */
-		if (buffer->direction == IIO_BUFFER_DIRECTION_IN || !sb->ring ||
-		    sb->scan_bytes != buffer->bytes_per_datum ||
-		    sb->ring_size != (size_t)buffer->length *
-				     buffer->bytes_per_datum)
-			ret = sim_buffer_ring_setup(sb,
-						    buffer->bytes_per_datum);
+		ret = sim_fileio_enable(sb);
 		if (ret)
 			return ret;
 	} else {
@@ -770,10 +535,7 @@ static int sim_buffer_disable(struct iio_buffer *buffer,
 			sim_engine_stop(&sb->engine);
 			sim_buffer_abort_active(sb);
 		}
-		if (buffer->direction == IIO_BUFFER_DIRECTION_OUT && sb->ring) {
-			/* unplayed data goes, pairs with sim_ring_used() */
-			smp_store_release(&sb->tail, sb->head);
-		}
+		sim_fileio_disable(sb);
 	}
 	wake_up(&buffer->pollq);
 	return 0;
