@@ -140,8 +140,7 @@ static bool sim_fileio_ring_used_empty(struct sim_buffer *sb)
 	return !sb->ring || !sim_ring_used(sb);
 }
 
-int sim_buffer_read(struct iio_buffer *buffer, size_t n,
-			   char __user *buf)
+int sim_buffer_read(struct iio_buffer *buffer, size_t n, char __user *buf)
 {
 	struct sim_buffer *sb = to_sim_buffer(buffer);
 	size_t used, pos, chunk, done = 0;
@@ -183,7 +182,7 @@ int sim_buffer_read(struct iio_buffer *buffer, size_t n,
  * kept at enable as long as length and the scan size did not change.
  */
 int sim_buffer_write(struct iio_buffer *buffer, size_t n,
-			    const char __user *buf)
+		     const char __user *buf)
 {
 	struct sim_buffer *sb = to_sim_buffer(buffer);
 	size_t free, pos, chunk, done = 0;
